@@ -1,0 +1,1 @@
+"""Conduit: a multi-user publishing platform serving the RealWorld API."""

@@ -1,0 +1,1 @@
+"""The HTTP API: routers (HTTP only), dependencies, error rendering and middleware."""

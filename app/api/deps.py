@@ -1,0 +1,58 @@
+"""Dependencies that make route signatures read like sentences: ``ctx: Context, caller: Caller``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+
+from app.exceptions import NotAuthenticated
+from app.security.tokens import InvalidToken, TokenClaims
+from app.services.context import AppContext
+
+AUTH_SCHEMES = ("token", "bearer")
+
+# Declares the "Token" security scheme in the OpenAPI description; the header is parsed below.
+_authorization_header = APIKeyHeader(
+    name="Authorization",
+    scheme_name="Token",
+    description="`Token <jwt>` (or `Bearer <jwt>`), as returned by registration and login.",
+    auto_error=False,
+)
+
+
+async def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+def _claims_from_header(header: str | None, context: AppContext) -> TokenClaims | None:
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() not in AUTH_SCHEMES or not token.strip():
+        raise NotAuthenticated("authorization header must be 'Token <jwt>'")
+    try:
+        return context.tokens.decode(token.strip())
+    except InvalidToken as error:
+        raise NotAuthenticated("token is invalid or expired") from error
+
+
+async def optional_claims(
+    header: Annotated[str | None, Depends(_authorization_header)],
+    context: Annotated[AppContext, Depends(get_context)],
+) -> TokenClaims | None:
+    """The caller's token claims, or ``None`` when no credentials were sent (bad ones are 401)."""
+    return _claims_from_header(header, context)
+
+
+async def required_claims(claims: Annotated[TokenClaims | None, Depends(optional_claims)]) -> TokenClaims:
+    if claims is None:
+        raise NotAuthenticated("authentication required")
+    return claims
+
+
+Context = Annotated[AppContext, Depends(get_context)]
+Caller = Annotated[TokenClaims, Depends(required_claims)]
+OptionalCaller = Annotated[TokenClaims | None, Depends(optional_claims)]

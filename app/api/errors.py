@@ -1,0 +1,152 @@
+"""The one place that renders failures: every error, 500s included, as ``{"errors": {...}}``.
+
+Field errors carry one key per field next to ``body``:
+``{"errors": {"body": ["email has already been taken"], "email": ["has already been taken"]}}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.db.errors import is_unavailable
+from app.exceptions import ConduitError, NotAuthenticated, ServiceUnavailable
+from app.request_context import current_request_id
+
+logger = logging.getLogger(__name__)
+
+JSON_MEDIA_TYPE = "application/json; charset=utf-8"
+
+
+class ErrorBody(BaseModel):
+    body: list[str]
+
+    model_config = {"extra": "allow"}
+
+
+class ErrorEnvelope(BaseModel):
+    """Every error response: ``body`` lists messages; field errors add a key per field."""
+
+    errors: ErrorBody
+
+
+def error_response(
+    status_code: int,
+    messages: Sequence[str],
+    *,
+    fields: Mapping[str, Sequence[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    errors: dict[str, list[str]] = {"body": list(messages)}
+    for field, problems in (fields or {}).items():
+        errors.setdefault(field, []).extend(problems)
+    return JSONResponse(
+        {"errors": errors}, status_code=status_code, headers=dict(headers or {}), media_type=JSON_MEDIA_TYPE
+    )
+
+
+# --- request validation -------------------------------------------------------------------------
+
+
+def _field_name(location: Sequence[Any]) -> str:
+    """The field a pydantic error is about: the last named element of its location."""
+    names = [
+        str(part) for part in location if isinstance(part, str) and part not in ("body", "query", "path")
+    ]
+    return names[-1] if names else "body"
+
+
+# Pydantic error types → the short phrase that follows the field name ("email is invalid").
+_PROBLEMS: dict[str, str] = {
+    "missing": "can't be blank",
+    "string_too_long": "is too long (maximum is {max_length} characters)",
+    "too_long": "has too many items (maximum is {max_length})",
+    "int_parsing": "must be an integer",
+    "int_type": "must be an integer",
+    "int_from_float": "must be an integer",
+    "greater_than_equal": "must be greater than or equal to {ge}",
+    "less_than_equal": "must be less than or equal to {le}",
+    "extra_forbidden": "is not a known parameter",
+    "string_type": "must be a string",
+    "list_type": "must be a list",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "dict_type": "must be an object",
+    "json_invalid": "is not valid JSON",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+}
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    kind, context = error.get("type", ""), error.get("ctx") or {}
+    if kind == "string_too_short":
+        minimum = context.get("min_length")
+        return "can't be blank" if minimum == 1 else f"is too short (minimum is {minimum} characters)"
+    if kind == "value_error":
+        message = str(context.get("error", "is invalid"))
+        # email-validator explains at length; the field name says enough.
+        return "is invalid" if "email address" in message or "@-sign" in message else message
+    template = _PROBLEMS.get(kind)
+    if template is not None:
+        return template.format(**context)
+    return str(error.get("msg", "is invalid")).lower()
+
+
+def validation_fields(errors: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        problems = fields.setdefault(_field_name(error.get("loc", ())), [])
+        problem = _problem(error)
+        if problem not in problems:
+            problems.append(problem)
+    return fields
+
+
+# --- handlers -----------------------------------------------------------------------------------
+
+
+async def _conduit_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ConduitError)
+    headers = {"WWW-Authenticate": "Token"} if isinstance(error, NotAuthenticated) else None
+    if isinstance(error, ServiceUnavailable):
+        headers = {"Retry-After": "1"}
+    return error_response(error.status_code, [error.message], fields=error.fields, headers=headers)
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    fields = validation_fields(error.errors())
+    messages = [f"{field} {problem}" for field, problems in fields.items() for problem in problems]
+    return error_response(422, messages, fields=fields)
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    message = {404: "not found", 405: "method not allowed"}.get(error.status_code, str(error.detail).lower())
+    return error_response(error.status_code, [message], headers=error.headers)
+
+
+def unexpected_error_response(error: Exception) -> JSONResponse:
+    """503 when the database is unavailable, otherwise 500; never a traceback, always the request id."""
+    request_id = current_request_id()
+    if is_unavailable(error):
+        logger.warning("database unavailable: %s", type(error).__name__, exc_info=error)
+        return error_response(
+            503, [f"service temporarily unavailable (request id {request_id})"], headers={"Retry-After": "1"}
+        )
+    logger.error("unhandled error", exc_info=error)
+    return error_response(500, [f"internal server error (request id {request_id})"])
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ConduitError, _conduit_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,0 +1,43 @@
+"""Refuses query parameters a route does not declare (422), so typos never pass silently."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+
+from app.exceptions import InvalidInput
+
+_declared: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """Names of the query parameters of a dependant and its sub-dependencies; models count by field."""
+    names: set[str] = set()
+    for field in dependant.query_params:
+        annotation = field.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names.update(info.alias or name for name, info in annotation.model_fields.items())
+        else:
+            names.add(field.alias)
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return names
+
+
+def _declared_query_names(route: APIRoute) -> frozenset[str]:
+    names = _declared.get(id(route))
+    if names is None:
+        names = _declared[id(route)] = frozenset(_query_names(route.dependant))
+    return names
+
+
+async def reject_unknown_query_params(request: Request) -> None:
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not request.query_params:
+        return
+    unknown = sorted(set(request.query_params) - _declared_query_names(route))
+    if unknown:
+        fields = {name: ["is not a known parameter"] for name in unknown}
+        raise InvalidInput("; ".join(f"{name} is not a known parameter" for name in unknown), fields=fields)

@@ -1,0 +1,12 @@
+"""The ``/api`` router: every resource router under one prefix and one query-parameter guard."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from app.api.query_guard import reject_unknown_query_params
+from app.api.routes import articles, comments, profiles, tags, users
+
+api_router = APIRouter(prefix="/api", dependencies=[Depends(reject_unknown_query_params)])
+for module in (users, profiles, articles, comments, tags):
+    api_router.include_router(module.router)

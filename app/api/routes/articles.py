@@ -1,0 +1,108 @@
+"""Articles, the feed and favorites."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.api.deps import Caller, Context, OptionalCaller
+from app.api.responses import errors
+from app.domain import Article, ArticlePage
+from app.schemas.articles import (
+    ArticleListQuery,
+    ArticleListResponse,
+    ArticleOut,
+    ArticleResponse,
+    ArticleUpdateRequest,
+    ListQuery,
+    NewArticleRequest,
+)
+from app.services import articles
+
+router = APIRouter(prefix="/articles", tags=["Articles"])
+
+
+def _article_response(article: Article) -> ArticleResponse:
+    return ArticleResponse(article=ArticleOut.model_validate(article))
+
+
+def _list_response(page: ArticlePage) -> ArticleListResponse:
+    return ArticleListResponse.model_validate(page)
+
+
+@router.get("", name="articles:list", responses=errors(401), summary="Get recent articles globally")
+async def list_articles(
+    query: Annotated[ArticleListQuery, Query()], ctx: Context, caller: OptionalCaller
+) -> ArticleListResponse:
+    page = await articles.list_articles(
+        ctx,
+        caller,
+        tag=query.tag,
+        author=query.author,
+        favorited=query.favorited,
+        limit=query.limit,
+        offset=query.offset,
+    )
+    return _list_response(page)
+
+
+@router.get(
+    "/feed", name="articles:feed", responses=errors(401), summary="Get recent articles from users you follow"
+)
+async def feed(query: Annotated[ListQuery, Query()], ctx: Context, caller: Caller) -> ArticleListResponse:
+    return _list_response(await articles.feed(ctx, caller, limit=query.limit, offset=query.offset))
+
+
+@router.post(
+    "",
+    name="articles:create",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(401, 413),
+    summary="Create an article",
+)
+async def create_article(request: NewArticleRequest, ctx: Context, caller: Caller) -> ArticleResponse:
+    return _article_response(await articles.create(ctx, caller, request.article))
+
+
+@router.get("/{slug}", name="articles:get", responses=errors(401, 404), summary="Get an article")
+async def get_article(slug: str, ctx: Context, caller: OptionalCaller) -> ArticleResponse:
+    return _article_response(await articles.get(ctx, caller, slug))
+
+
+@router.put(
+    "/{slug}", name="articles:update", responses=errors(401, 403, 404, 413), summary="Update an article"
+)
+async def update_article(
+    slug: str, request: ArticleUpdateRequest, ctx: Context, caller: Caller
+) -> ArticleResponse:
+    return _article_response(await articles.update(ctx, caller, slug, request.article))
+
+
+@router.delete(
+    "/{slug}",
+    name="articles:delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=errors(401, 403, 404),
+    summary="Delete an article",
+)
+async def delete_article(slug: str, ctx: Context, caller: Caller) -> None:
+    await articles.delete(ctx, caller, slug)
+
+
+@router.post(
+    "/{slug}/favorite", name="articles:favorite", responses=errors(401, 404), summary="Favorite an article"
+)
+async def favorite(slug: str, ctx: Context, caller: Caller) -> ArticleResponse:
+    return _article_response(await articles.favorite(ctx, caller, slug))
+
+
+@router.delete(
+    "/{slug}/favorite",
+    name="articles:unfavorite",
+    responses=errors(401, 404),
+    summary="Unfavorite an article",
+)
+async def unfavorite(slug: str, ctx: Context, caller: Caller) -> ArticleResponse:
+    return _article_response(await articles.unfavorite(ctx, caller, slug))

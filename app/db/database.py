@@ -1,0 +1,64 @@
+"""The unit of work: every request's database work runs in exactly one short transaction.
+
+Services hand a function of an ``AsyncSession`` to :meth:`Database.read` or :meth:`Database.write`.
+The transaction commits when the function returns and rolls back when it raises. PostgreSQL
+serialization failures and deadlocks re-run the whole function a bounded number of times, so a
+function must only touch the database (no network calls, no side effects that cannot be repeated).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.db.engine import SQLITE_BEGIN_IMMEDIATE
+from app.db.errors import is_retryable
+
+T = TypeVar("T")
+Work = Callable[[AsyncSession], Awaitable[T]]
+
+logger = logging.getLogger(__name__)
+
+
+class Database:
+    """Runs units of work against one engine."""
+
+    def __init__(self, engine: AsyncEngine, *, retry_attempts: int = 3) -> None:
+        self.engine = engine
+        self._retry_attempts = retry_attempts
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+    async def read(self, work: Work[T]) -> T:
+        """Run ``work`` in a read transaction."""
+        return await self._run(work, write=False)
+
+    async def write(self, work: Work[T]) -> T:
+        """Run ``work`` in a write transaction, committed before this returns."""
+        return await self._run(work, write=True)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    async def _run(self, work: Work[T], *, write: bool) -> T:
+        attempt = 1
+        while True:
+            try:
+                return await self._run_once(work, write=write)
+            except Exception as error:
+                if not is_retryable(error) or attempt >= self._retry_attempts:
+                    raise
+                logger.warning("retrying transaction after %s (attempt %d)", type(error).__name__, attempt)
+                # Jittered back-off so that the transactions that clashed do not clash again.
+                await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not secrets
+                attempt += 1
+
+    async def _run_once(self, work: Work[T], *, write: bool) -> T:
+        async with self._sessions() as session, session.begin():
+            if write and self.engine.dialect.name == "sqlite":
+                await session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
+            return await work(session)

@@ -1,0 +1,154 @@
+"""The schema, as typed SQLAlchemy models. Alembic migrations are generated from and checked against it.
+
+Index notes name the query each index serves (see ``app/db/repositories``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.db.types import Identifier, UTCDateTime, utc_now
+
+# Stable constraint names, so migrations can refer to them on every engine.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+USERNAME_MAX = 32
+EMAIL_MAX = 320
+IMAGE_URL_MAX = 2000
+TITLE_MAX = 250
+SLUG_MAX = 300
+TAG_MAX = 40
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("token_version >= 0", name="token_version_non_negative"),)
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    # Stored lower-cased; the unique index serves login and the "email taken" check.
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    bio: Mapped[str | None] = mapped_column(Text)
+    image: Mapped[str | None] = mapped_column(String(IMAGE_URL_MAX))
+    # Bumped when the password changes: tokens carry it, so older tokens stop working.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Follow(Base):
+    __tablename__ = "follows"
+    __table_args__ = (
+        CheckConstraint("follower_id <> followee_id", name="not_self"),
+        # The primary key (follower, followee) serves the feed and "following" flags;
+        # this one serves cascades when a followed user is deleted.
+        Index("ix_follows_followee_id", "followee_id"),
+    )
+
+    follower_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    followee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Article(Base):
+    __tablename__ = "articles"
+    __table_args__ = (
+        CheckConstraint("favorites_count >= 0", name="favorites_count_non_negative"),
+        # Global list: ORDER BY created_at DESC, id DESC.
+        Index("ix_articles_created_at_id", "created_at", "id"),
+        # Author filter and the feed: WHERE author_id = ? / IN (...) ORDER BY created_at DESC, id DESC.
+        Index("ix_articles_author_id_created_at_id", "author_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(SLUG_MAX), unique=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Kept in step with the favorites table in the same transaction, so lists never count rows.
+    favorites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    __table_args__ = (
+        CheckConstraint("articles_count >= 0", name="articles_count_non_negative"),
+        # GET /tags: WHERE articles_count > 0 ORDER BY articles_count DESC, name.
+        Index("ix_tags_articles_count_name", "articles_count", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    name: Mapped[str] = mapped_column(String(TAG_MAX), unique=True)
+    # How many articles carry the tag; maintained with article_tags in the same transaction.
+    articles_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ArticleTag(Base):
+    __tablename__ = "article_tags"
+    __table_args__ = (
+        # Tag filter: article ids for one tag. The primary key serves tagList look-ups by article.
+        Index("ix_article_tags_tag_id_article_id", "tag_id", "article_id"),
+    )
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Favorite(Base):
+    __tablename__ = "favorites"
+    __table_args__ = (
+        # The primary key (user, article) serves the favorited filter and "favorited" flags;
+        # this one serves cascades when an article is deleted.
+        Index("ix_favorites_article_id", "article_id"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (
+        # Comments of an article, newest first.
+        Index("ix_comments_article_id_created_at_id", "article_id", "created_at", "id"),
+        # Cascades when a user is deleted.
+        Index("ix_comments_author_id", "author_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+# Usernames are unique case-insensitively; profile, author and favorited look-ups use it too.
+Index("uq_users_username_lower", func.lower(User.username), unique=True)

@@ -1,0 +1,72 @@
+"""Users and follows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import Follow, User
+from app.db.repositories._upsert import insert_or_ignore
+
+
+async def get_by_id(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def get_by_email(session: AsyncSession, email: str) -> User | None:
+    result = await session.scalars(select(User).where(User.email == email))
+    return result.one_or_none()
+
+
+async def get_by_username(session: AsyncSession, username: str) -> User | None:
+    """Case-insensitive, served by the unique index on lower(username)."""
+    result = await session.scalars(select(User).where(func.lower(User.username) == username.lower()))
+    return result.one_or_none()
+
+
+async def username_taken(session: AsyncSession, username: str, *, except_id: int | None = None) -> bool:
+    condition = func.lower(User.username) == username.lower()
+    if except_id is not None:
+        condition = condition & (User.id != except_id)
+    return bool(await session.scalar(select(exists().where(condition))))
+
+
+async def email_taken(session: AsyncSession, email: str, *, except_id: int | None = None) -> bool:
+    condition = User.email == email
+    if except_id is not None:
+        condition = condition & (User.id != except_id)
+    return bool(await session.scalar(select(exists().where(condition))))
+
+
+async def add(session: AsyncSession, *, username: str, email: str, password_hash: str) -> User:
+    user = User(username=username, email=email, password_hash=password_hash)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def update_fields(session: AsyncSession, user: User, changes: dict[str, Any]) -> None:
+    for name, value in changes.items():
+        setattr(user, name, value)
+    await session.flush()
+
+
+async def is_following(session: AsyncSession, *, follower_id: int | None, followee_id: int) -> bool:
+    if follower_id is None:
+        return False
+    query = select(exists().where(Follow.follower_id == follower_id, Follow.followee_id == followee_id))
+    return bool(await session.scalar(query))
+
+
+async def follow(session: AsyncSession, *, follower_id: int, followee_id: int) -> None:
+    """Idempotent: following twice leaves one row, also when two requests race."""
+    statement = insert_or_ignore(session, Follow).values(follower_id=follower_id, followee_id=followee_id)
+    await session.execute(statement)
+
+
+async def unfollow(session: AsyncSession, *, follower_id: int, followee_id: int) -> None:
+    await session.execute(
+        delete(Follow).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
+    )

@@ -1,0 +1,42 @@
+"""Errors the services raise. The API layer renders each as the ``{"errors": ...}`` envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+class ConduitError(Exception):
+    """Base of every expected failure; ``status_code`` is the HTTP status it maps to."""
+
+    status_code = 500
+
+    def __init__(self, message: str, *, fields: Mapping[str, Sequence[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields or {})
+
+
+class NotAuthenticated(ConduitError):
+    status_code = 401
+
+
+class Forbidden(ConduitError):
+    status_code = 403
+
+
+class NotFound(ConduitError):
+    status_code = 404
+
+
+class InvalidInput(ConduitError):
+    """A rule about the input was broken; ``fields`` says which field and why."""
+
+    status_code = 422
+
+    @classmethod
+    def for_field(cls, field: str, problem: str) -> InvalidInput:
+        return cls(f"{field} {problem}", fields={field: [problem]})
+
+
+class ServiceUnavailable(ConduitError):
+    status_code = 503

@@ -1,0 +1,66 @@
+"""The application factory. Nothing is built at import time: the engine lives in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.middleware.cors import CORSMiddleware
+
+from app.api.errors import JSON_MEDIA_TYPE, install_error_handlers
+from app.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.api.router import api_router
+from app.services.context import AppContext
+from config import Settings, get_settings
+
+DESCRIPTION = """The RealWorld Conduit API: accounts, profiles and follows, articles with tags,
+favorites and comments, and a personal feed. Errors always use the envelope
+`{"errors": {"body": [...], "<field>": [...]}}`."""
+
+
+class JSONUTF8Response(JSONResponse):
+    media_type = JSON_MEDIA_TYPE
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        context = AppContext.from_settings(settings)
+        app.state.context = context
+        try:
+            yield
+        finally:
+            await context.close()
+
+    app = FastAPI(
+        title="Conduit API",
+        version="1.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=JSONUTF8Response,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(api_router)
+
+    # Added innermost first: the request-context middleware wraps everything, so even a failure
+    # in another middleware gets an id and the error envelope.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        expose_headers=["X-Request-ID"],
+        max_age=600,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,146 @@
+"""Articles, article lists, tags and comments."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from app.db.models import TAG_MAX, TITLE_MAX
+from app.schemas.base import ApiModel, InputModel, NotBlank, Timestamp
+from app.schemas.profiles import ProfileOut
+
+DESCRIPTION_MAX = 1000
+BODY_MAX = 100_000
+COMMENT_MAX = 20_000
+TAGS_PER_ARTICLE = 10
+TAG_LIST_INPUT_MAX = 100  # before de-duplication; bounds the work a request can ask for
+LIMIT_DEFAULT, LIMIT_MAX, OFFSET_MAX = 20, 100, 10_000
+
+
+def normalize_tag(value: str) -> str:
+    """Tags are trimmed and lower-cased; 1 to 40 characters, no control characters."""
+    tag = value.strip().lower()
+    if not tag:
+        raise ValueError("tags can't be blank")
+    if len(tag) > TAG_MAX:
+        raise ValueError(f"tags are at most {TAG_MAX} characters")
+    if any(not character.isprintable() for character in tag):
+        raise ValueError("tags can't contain control characters")
+    return tag
+
+
+def _normalize_tag_list(values: list[str]) -> list[str]:
+    tags = sorted({normalize_tag(value) for value in values})
+    if len(tags) > TAGS_PER_ARTICLE:
+        raise ValueError(f"at most {TAGS_PER_ARTICLE} tags per article")
+    return tags
+
+
+TagList = Annotated[list[str], Field(max_length=TAG_LIST_INPUT_MAX), AfterValidator(_normalize_tag_list)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX), NotBlank]
+Description = Annotated[str, StringConstraints(min_length=1, max_length=DESCRIPTION_MAX), NotBlank]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX), NotBlank]
+CommentBody = Annotated[str, StringConstraints(min_length=1, max_length=COMMENT_MAX), NotBlank]
+
+
+class NewArticle(InputModel):
+    title: Title
+    description: Description
+    body: Body
+    tag_list: TagList = Field(default_factory=list)
+
+
+class ArticleUpdate(InputModel):
+    """Only the fields given change. ``tagList``, an extension of the spec, replaces the tags."""
+
+    title: Title | None = None
+    description: Description | None = None
+    body: Body | None = None
+    tag_list: TagList | None = None
+
+    @field_validator("title", "description", "body", "tag_list", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("can't be blank")
+        return value
+
+
+class NewComment(InputModel):
+    body: CommentBody
+
+
+class NewArticleRequest(BaseModel):
+    article: NewArticle
+
+
+class ArticleUpdateRequest(BaseModel):
+    article: ArticleUpdate
+
+
+class NewCommentRequest(BaseModel):
+    comment: NewComment
+
+
+class ListQuery(BaseModel):
+    """Paging shared by every list; unknown query parameters are refused (422)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
+    offset: int = Field(default=0, ge=0, le=OFFSET_MAX)
+
+
+QueryText = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class ArticleListQuery(ListQuery):
+    tag: QueryText | None = None
+    author: QueryText | None = None
+    favorited: QueryText | None = None
+
+
+class ArticleSummaryOut(ApiModel):
+    slug: str
+    title: str
+    description: str
+    tag_list: list[str]
+    created_at: Timestamp
+    updated_at: Timestamp
+    favorited: bool
+    favorites_count: int
+    author: ProfileOut
+
+
+class ArticleOut(ArticleSummaryOut):
+    body: str
+
+
+class ArticleResponse(BaseModel):
+    article: ArticleOut
+
+
+class ArticleListResponse(ApiModel):
+    articles: list[ArticleSummaryOut]
+    articles_count: int
+
+
+class CommentOut(ApiModel):
+    id: int
+    created_at: Timestamp
+    updated_at: Timestamp
+    body: str
+    author: ProfileOut
+
+
+class CommentResponse(BaseModel):
+    comment: CommentOut
+
+
+class CommentListResponse(BaseModel):
+    comments: list[CommentOut]
+
+
+class TagListResponse(BaseModel):
+    tags: list[str]

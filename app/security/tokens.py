@@ -1,0 +1,52 @@
+"""JWT access tokens (HS256 pinned; ``exp`` required)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from config import Settings
+
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """Who a valid token speaks for: the user id and the credentials version it was issued for."""
+
+    user_id: int
+    token_version: int
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired or of the wrong algorithm."""
+
+
+class TokenCodec:
+    def __init__(self, settings: Settings) -> None:
+        self._secret = settings.jwt_secret.get_secret_value()
+        self._lifetime = timedelta(seconds=settings.jwt_lifetime_seconds)
+
+    def issue(self, claims: TokenClaims) -> str:
+        now = datetime.now(UTC)
+        payload = {
+            "sub": str(claims.user_id),
+            "ver": claims.token_version,
+            "iat": now,
+            "exp": now + self._lifetime,
+        }
+        return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
+
+    def decode(self, token: str) -> TokenClaims:
+        try:
+            payload = jwt.decode(
+                token, self._secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "ver"]}
+            )
+            user_id, version = int(payload["sub"]), payload["ver"]
+        except (jwt.PyJWTError, ValueError, TypeError) as error:
+            raise InvalidToken(str(error)) from error
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise InvalidToken("malformed token version")
+        return TokenClaims(user_id=user_id, token_version=version)

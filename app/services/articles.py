@@ -1,0 +1,159 @@
+"""Articles: lists and the feed, reading, writing, deleting and favoriting."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import domain
+from app.db.models import Article, User
+from app.db.repositories import articles
+from app.db.repositories.articles import ArticleFilter
+from app.db.types import utc_now
+from app.exceptions import Forbidden, NotFound, ServiceUnavailable
+from app.schemas.articles import ArticleUpdate, NewArticle
+from app.security.tokens import TokenClaims
+from app.services import slugs
+from app.services.context import AppContext
+from app.services.identity import current_user, optional_user_id
+
+
+async def find(session: AsyncSession, slug: str) -> Article:
+    """The article with this slug, or 404."""
+    article = await articles.get_by_slug(session, slug)
+    if article is None:
+        raise NotFound("article not found")
+    return article
+
+
+def _ensure_author(article: Article, user: User) -> None:
+    if article.author_id != user.id:
+        raise Forbidden("only the author may change this article")
+
+
+async def _claim_slug(session: AsyncSession, article: Article, title: str) -> None:
+    """Save the article under the first free slug for ``title``."""
+    for candidate in slugs.candidates(title):
+        if candidate == article.slug:
+            return
+        if not await articles.slug_taken(session, candidate) and await articles.try_save_with_slug(
+            session, article, candidate
+        ):
+            return
+    raise ServiceUnavailable("could not allocate a unique slug; try again")
+
+
+async def list_articles(
+    ctx: AppContext,
+    claims: TokenClaims | None,
+    *,
+    tag: str | None,
+    author: str | None,
+    favorited: str | None,
+    limit: int,
+    offset: int,
+) -> domain.ArticlePage:
+    async def work(session: AsyncSession) -> domain.ArticlePage:
+        viewer_id = await optional_user_id(session, claims)
+        filters = ArticleFilter(
+            tag=tag.strip().lower() if tag is not None else None, author=author, favorited_by=favorited
+        )
+        return await articles.list_page(session, filters, viewer_id=viewer_id, limit=limit, offset=offset)
+
+    return await ctx.db.read(work)
+
+
+async def feed(ctx: AppContext, claims: TokenClaims, *, limit: int, offset: int) -> domain.ArticlePage:
+    async def work(session: AsyncSession) -> domain.ArticlePage:
+        viewer = await current_user(session, claims)
+        filters = ArticleFilter(feed_of=viewer.id)
+        return await articles.list_page(session, filters, viewer_id=viewer.id, limit=limit, offset=offset)
+
+    return await ctx.db.read(work)
+
+
+async def get(ctx: AppContext, claims: TokenClaims | None, slug: str) -> domain.Article:
+    async def work(session: AsyncSession) -> domain.Article:
+        viewer_id = await optional_user_id(session, claims)
+        article = await find(session, slug)
+        return await articles.get_view(session, article.id, viewer_id=viewer_id)
+
+    return await ctx.db.read(work)
+
+
+async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> domain.Article:
+    async def work(session: AsyncSession) -> domain.Article:
+        author = await current_user(session, claims)
+        now = utc_now()
+        article = Article(
+            title=data.title,
+            description=data.description,
+            body=data.body,
+            author_id=author.id,
+            created_at=now,
+            updated_at=now,
+        )
+        await _claim_slug(session, article, data.title)
+        await articles.add_tags(session, article.id, data.tag_list)
+        return await articles.get_view(session, article.id, viewer_id=author.id)
+
+    return await ctx.db.write(work)
+
+
+async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleUpdate) -> domain.Article:
+    given = data.model_fields_set
+
+    async def work(session: AsyncSession) -> domain.Article:
+        user = await current_user(session, claims)
+        article = await find(session, slug)
+        _ensure_author(article, user)
+        old_title = article.title
+        for name in ("title", "description", "body"):
+            if name in given:
+                setattr(article, name, getattr(data, name))
+        if data.tag_list is not None:
+            current = set(await articles.tag_names_of(session, article.id))
+            wanted = set(data.tag_list)
+            await articles.remove_tags(session, article.id, current - wanted)
+            await articles.add_tags(session, article.id, wanted - current)
+        article.updated_at = utc_now()
+        if data.title is not None and slugs.base_slug(data.title) != slugs.base_slug(old_title):
+            await _claim_slug(session, article, data.title)
+        await session.flush()
+        return await articles.get_view(session, article.id, viewer_id=user.id)
+
+    return await ctx.db.write(work)
+
+
+async def delete(ctx: AppContext, claims: TokenClaims, slug: str) -> None:
+    async def work(session: AsyncSession) -> None:
+        user = await current_user(session, claims)
+        article = await find(session, slug)
+        _ensure_author(article, user)
+        await articles.remove_tags(session, article.id, await articles.tag_names_of(session, article.id))
+        await articles.delete_article(session, article)
+
+    await ctx.db.write(work)
+
+
+async def favorite(ctx: AppContext, claims: TokenClaims, slug: str) -> domain.Article:
+    async def work(session: AsyncSession) -> domain.Article:
+        user = await current_user(session, claims)
+        article = await find(session, slug)
+        await articles.favorite(session, user_id=user.id, article_id=article.id)
+        return await articles.get_view(session, article.id, viewer_id=user.id)
+
+    return await ctx.db.write(work)
+
+
+async def unfavorite(ctx: AppContext, claims: TokenClaims, slug: str) -> domain.Article:
+    async def work(session: AsyncSession) -> domain.Article:
+        user = await current_user(session, claims)
+        article = await find(session, slug)
+        await articles.unfavorite(session, user_id=user.id, article_id=article.id)
+        return await articles.get_view(session, article.id, viewer_id=user.id)
+
+    return await ctx.db.write(work)
+
+
+async def popular_tags(ctx: AppContext) -> list[str]:
+    return await ctx.db.read(articles.popular_tags)

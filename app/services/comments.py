@@ -1,0 +1,47 @@
+"""Comments on articles."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import domain
+from app.db.repositories import comments
+from app.exceptions import Forbidden, NotFound
+from app.schemas.articles import NewComment
+from app.security.tokens import TokenClaims
+from app.services.articles import find as find_article
+from app.services.context import AppContext
+from app.services.identity import current_user, optional_user_id
+
+
+async def list_comments(ctx: AppContext, claims: TokenClaims | None, slug: str) -> list[domain.Comment]:
+    async def work(session: AsyncSession) -> list[domain.Comment]:
+        viewer_id = await optional_user_id(session, claims)
+        article = await find_article(session, slug)
+        return await comments.list_for_article(session, article.id, viewer_id=viewer_id)
+
+    return await ctx.db.read(work)
+
+
+async def add(ctx: AppContext, claims: TokenClaims, slug: str, data: NewComment) -> domain.Comment:
+    async def work(session: AsyncSession) -> domain.Comment:
+        author = await current_user(session, claims)
+        article = await find_article(session, slug)
+        comment = await comments.add(session, article_id=article.id, author_id=author.id, body=data.body)
+        return await comments.get_view(session, comment.id, viewer_id=author.id)
+
+    return await ctx.db.write(work)
+
+
+async def delete(ctx: AppContext, claims: TokenClaims, slug: str, comment_id: int) -> None:
+    async def work(session: AsyncSession) -> None:
+        user = await current_user(session, claims)
+        article = await find_article(session, slug)
+        comment = await comments.get_on_article(session, comment_id=comment_id, article_id=article.id)
+        if comment is None:
+            raise NotFound("comment not found")
+        if comment.author_id != user.id:
+            raise Forbidden("only the author may delete this comment")
+        await comments.remove(session, comment)
+
+    await ctx.db.write(work)

@@ -1,0 +1,109 @@
+"""Accounts: registration, login, the current user and their update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import domain
+from app.db.models import User
+from app.db.repositories import users
+from app.db.types import utc_now
+from app.exceptions import Forbidden, InvalidInput, NotAuthenticated
+from app.schemas.users import LoginCredentials, NewUser, UserUpdate
+from app.security.tokens import TokenClaims
+from app.services.context import AppContext
+from app.services.identity import current_user
+
+TAKEN = "has already been taken"
+BAD_CREDENTIALS = "email or password is invalid"
+
+
+def _account(ctx: AppContext, user: User) -> domain.Account:
+    token = ctx.tokens.issue(TokenClaims(user_id=user.id, token_version=user.token_version))
+    return domain.Account(
+        id=user.id, email=user.email, username=user.username, bio=user.bio, image=user.image, token=token
+    )
+
+
+def _clash_error(error: IntegrityError) -> InvalidInput:
+    """Which unique field a racing writer took first."""
+    field = "email" if "email" in str(error.orig) else "username"
+    return InvalidInput.for_field(field, TAKEN)
+
+
+async def _ensure_unique(
+    session: AsyncSession, *, username: str | None, email: str | None, user_id: int | None
+) -> None:
+    fields: dict[str, list[str]] = {}
+    if email is not None and await users.email_taken(session, email, except_id=user_id):
+        fields["email"] = [TAKEN]
+    if username is not None and await users.username_taken(session, username, except_id=user_id):
+        fields["username"] = [TAKEN]
+    if fields:
+        raise InvalidInput("; ".join(f"{field} {TAKEN}" for field in fields), fields=fields)
+
+
+async def register(ctx: AppContext, data: NewUser) -> domain.Account:
+    if not ctx.settings.registration_enabled:
+        raise Forbidden("registration is closed")
+    password_hash = await ctx.passwords.hash(data.password)  # slow: done before the transaction
+
+    async def work(session: AsyncSession) -> domain.Account:
+        await _ensure_unique(session, username=data.username, email=data.email, user_id=None)
+        try:
+            user = await users.add(
+                session, username=data.username, email=data.email, password_hash=password_hash
+            )
+        except IntegrityError as error:  # a concurrent registration won the race
+            raise _clash_error(error) from error
+        return _account(ctx, user)
+
+    return await ctx.db.write(work)
+
+
+async def login(ctx: AppContext, credentials: LoginCredentials) -> domain.Account:
+    """Same answer, and about the same time, for an unknown email and a wrong password."""
+    user = await ctx.db.read(lambda session: users.get_by_email(session, credentials.email.lower()))
+    if not await ctx.passwords.verify(user.password_hash if user else None, credentials.password):
+        raise NotAuthenticated(BAD_CREDENTIALS)
+    assert user is not None
+    return _account(ctx, user)
+
+
+async def get_current(ctx: AppContext, claims: TokenClaims) -> domain.Account:
+    async def work(session: AsyncSession) -> domain.Account:
+        return _account(ctx, await current_user(session, claims))
+
+    return await ctx.db.read(work)
+
+
+async def update(ctx: AppContext, claims: TokenClaims, data: UserUpdate) -> domain.Account:
+    given = data.model_fields_set
+    new_hash = await ctx.passwords.hash(data.password) if data.password is not None else None
+
+    async def work(session: AsyncSession) -> domain.Account:
+        user = await current_user(session, claims)
+        changes: dict[str, Any] = {
+            name: getattr(data, name) for name in ("username", "email", "bio", "image") if name in given
+        }
+        await _ensure_unique(session, username=data.username, email=data.email, user_id=user.id)
+        # Re-sending the current password is not a change and keeps existing tokens valid.
+        if (
+            new_hash is not None
+            and data.password is not None
+            and not await ctx.passwords.verify(user.password_hash, data.password)
+        ):
+            changes["password_hash"] = new_hash
+            changes["token_version"] = user.token_version + 1
+        if changes:
+            changes["updated_at"] = utc_now()
+            try:
+                await users.update_fields(session, user, changes)
+            except IntegrityError as error:
+                raise _clash_error(error) from error
+        return _account(ctx, user)
+
+    return await ctx.db.write(work)
