@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what the tests need, idempotently; cheap to run before every test run.
 #
-#   bash scripts/ensure_tools.sh      # install / check everything
-#   source scripts/ensure_tools.sh    # same, then put .venv/bin and newman on PATH
+#   bash scripts/ensure_tools.sh            # install / check everything the tests need
+#   bash scripts/ensure_tools.sh --runtime  # only uv and .venv: what running the app needs
+#   source scripts/ensure_tools.sh          # everything, then put .venv/bin and newman on PATH
 #
 # - system packages (PostgreSQL server, Node.js + npm) via apt-get, only when missing;
 #   as root they are installed, otherwise the missing ones are named and we exit 1.
@@ -13,7 +14,7 @@ if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then
     # Sourced: do the work in a child bash so strict mode and `exit` stay out of the
     # caller's shell, then only extend the caller's PATH.
     _ensure_tools_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-    bash "${BASH_SOURCE[0]}" || return $?
+    bash "${BASH_SOURCE[0]}" "$@" || return $?
     export PATH="$_ensure_tools_root/.venv/bin:$_ensure_tools_root/.tools/npm/node_modules/.bin:$PATH"
     unset _ensure_tools_root
     return 0
@@ -29,15 +30,20 @@ cd "$ROOT"
 
 log() { echo "ensure_tools: $*" >&2; }
 
-# --- system packages -------------------------------------------------------------
+runtime_only=false
+[[ ${1:-} == --runtime ]] && runtime_only=true
+
+# --- system packages (tests only) -------------------------------------------------
 missing=()
-# Debian puts server binaries in /usr/lib/postgresql/<major>/bin, off PATH
-# (scripts/pg_cluster.py looks there too).
-compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
-command -v node >/dev/null || missing+=(nodejs)
-# Only ask for Debian's npm when npm is absent: NodeSource's nodejs bundles npm and
-# conflicts with Debian's npm package.
-command -v npm >/dev/null || missing+=(npm)
+if ! $runtime_only; then
+    # Debian puts server binaries in /usr/lib/postgresql/<major>/bin, off PATH
+    # (scripts/pg_cluster.py looks there too).
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+    command -v node >/dev/null || missing+=(nodejs)
+    # Only ask for Debian's npm when npm is absent: NodeSource's nodejs bundles npm and
+    # conflicts with Debian's npm package.
+    command -v npm >/dev/null || missing+=(npm)
+fi
 
 if ((${#missing[@]})); then
     if [[ $EUID -ne 0 ]]; then
@@ -65,6 +71,8 @@ else
     uv=(python3 -m uv)
 fi
 "${uv[@]}" sync --frozen
+
+$runtime_only && exit 0
 
 # --- newman ---------------------------------------------------------------------------
 newman_pkg=.tools/npm/node_modules/newman/package.json

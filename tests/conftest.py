@@ -27,7 +27,7 @@ from app.services.context import AppContext
 from config import Settings, load_settings
 from tests.databases import PostgresDatabases, SqliteDatabases, throwaway_postgres_cluster
 
-TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"  # noqa: S105
+TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 
 # --- database servers and templates (once per session) -----------------------------------------

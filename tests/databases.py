@@ -28,7 +28,8 @@ TEMPLATE_DATABASE = "conduit_template"
 
 def _load_pg_cluster() -> ModuleType:
     spec = importlib.util.spec_from_file_location("pg_cluster", ROOT / "scripts" / "pg_cluster.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

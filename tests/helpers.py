@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-PASSWORD = "correct horse battery"  # noqa: S105
+PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
 
 
@@ -24,13 +24,19 @@ def auth(token: str) -> dict[str, str]:
 
 
 async def register(
-    client: httpx.AsyncClient, username: str | None = None, *, password: str = PASSWORD, email: str | None = None
+    client: httpx.AsyncClient,
+    username: str | None = None,
+    *,
+    password: str = PASSWORD,
+    email: str | None = None,
 ) -> dict[str, Any]:
     """Registers a user and returns the ``user`` object (with ``token``)."""
     username = username or unique_name()
     response = await client.post(
         "/api/users",
-        json={"user": {"username": username, "email": email or f"{username}@example.com", "password": password}},
+        json={
+            "user": {"username": username, "email": email or f"{username}@example.com", "password": password}
+        },
     )
     assert response.status_code == 201, response.text
     user: dict[str, Any] = response.json()["user"]
