@@ -1,4 +1,8 @@
-"""The ``conduit`` command (also ``python -m app``): serve, migrate, seed, check."""
+"""The ``conduit`` command (also ``python -m app``): serve, migrate, seed, check.
+
+Heavy modules (the app, SQLAlchemy, Alembic) are imported inside the commands that need them,
+so ``conduit --help`` and each command start quickly.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
-from sqlalchemy import text
 
-from app import migrations
-from app.demo_data import AUTHORS, DEMO_PASSWORD
-from app.demo_data import seed as seed_demo
-from app.logging_config import configure_logging
-from app.services.context import AppContext
 from config import get_settings
 
 cli = typer.Typer(
@@ -30,7 +27,9 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the app with uvicorn (uvloop, httptools)."""
-    import uvicorn  # noqa: PLC0415 - only this command needs the server
+    import uvicorn  # noqa: PLC0415
+
+    from app.logging_config import configure_logging  # noqa: PLC0415
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -52,6 +51,8 @@ def serve(
 @cli.command()
 def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Upgrade the database schema (serialised across processes on PostgreSQL)."""
+    from app import migrations  # noqa: PLC0415
+
     migrations.upgrade(revision=revision)
     console.print(f"[green]database at {revision}[/green]")
 
@@ -59,6 +60,11 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = 
 @cli.command()
 def seed(articles_per_user: Annotated[int, typer.Option(min=1, max=100)] = 4) -> None:
     """Load demo users, articles, tags, comments and follows (skipped if already there)."""
+    from rich.progress import Progress  # noqa: PLC0415
+
+    from app.demo_data import AUTHORS, DEMO_PASSWORD  # noqa: PLC0415
+    from app.demo_data import seed as seed_demo  # noqa: PLC0415
+    from app.services.context import AppContext  # noqa: PLC0415
 
     async def run() -> None:
         context = AppContext.from_settings(get_settings())
@@ -81,7 +87,10 @@ def seed(articles_per_user: Annotated[int, typer.Option(min=1, max=100)] = 4) ->
 
 @cli.command()
 def check() -> None:
-    """Validate the configuration and check that the database answers."""
+    """Validate the configuration, check that the database answers and its schema is at head."""
+    from app import migrations  # noqa: PLC0415
+    from app.services.context import AppContext  # noqa: PLC0415
+
     try:
         settings = get_settings()
     except Exception as error:  # pydantic's ValidationError lists every broken variable
@@ -89,19 +98,25 @@ def check() -> None:
         raise typer.Exit(1) from error
     console.print(f"environment: {settings.app_env.value}; database: {settings.database_url.split('@')[-1]}")
 
-    async def ping() -> str:
+    async def schema_revision() -> str | None:
         context = AppContext.from_settings(settings)
         try:
-            async with context.db.engine.connect() as connection:
-                return str(await connection.scalar(text("SELECT 'ok'")))
+            return await migrations.current_revision(context.db.engine)
         finally:
             await context.close()
 
     try:
-        console.print(f"database: {asyncio.run(ping())}")
+        revision = asyncio.run(schema_revision())
     except Exception as error:
         console.print(f"[red]database unreachable:[/red] {type(error).__name__}: {error}")
         raise typer.Exit(1) from error
+    head = migrations.head_revision()
+    if revision != head:
+        console.print(
+            f"[red]database schema at {revision or 'nothing'}, expected {head}: run `conduit migrate`[/red]"
+        )
+        raise typer.Exit(1)
+    console.print(f"database: ok, schema at head ({head})")
 
 
 def main() -> None:

@@ -46,7 +46,10 @@ def error_response(
 ) -> JSONResponse:
     errors: dict[str, list[str]] = {"body": list(messages)}
     for field, problems in (fields or {}).items():
-        errors.setdefault(field, []).extend(problems)
+        # "body" is the message list itself, so a field of that name (an article's body, or the
+        # request body as a whole) gets no key of its own: its messages already name it.
+        if field != "body":
+            errors.setdefault(field, []).extend(problems)
     return JSONResponse(
         {"errors": errors}, status_code=status_code, headers=dict(headers or {}), media_type=JSON_MEDIA_TYPE
     )
@@ -56,11 +59,11 @@ def error_response(
 
 
 def _field_name(location: Sequence[Any]) -> str:
-    """The field a pydantic error is about: the last named element of its location."""
-    names = [
-        str(part) for part in location if isinstance(part, str) and part not in ("body", "query", "path")
-    ]
-    return names[-1] if names else "body"
+    """The field a pydantic error is about: the last named element of its location after the source
+    (``body``, ``query``, ``path``, ...), or the source itself when the error is about all of it."""
+    source, *rest = location or ("body",)
+    names = [str(part) for part in rest if isinstance(part, str)]
+    return names[-1] if names else str(source)
 
 
 # Pydantic error types → the short phrase that follows the field name ("email is invalid").
@@ -87,6 +90,8 @@ _PROBLEMS: dict[str, str] = {
 
 def _problem(error: Mapping[str, Any]) -> str:
     kind, context = error.get("type", ""), error.get("ctx") or {}
+    if error.get("input", ...) is None and kind.endswith("_type"):
+        return "can't be blank"  # null where a value is required reads like a missing one
     if kind == "string_too_short":
         minimum = context.get("min_length")
         return "can't be blank" if minimum == 1 else f"is too short (minimum is {minimum} characters)"
@@ -118,7 +123,11 @@ async def _conduit_error(request: Request, error: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Token"} if isinstance(error, NotAuthenticated) else None
     if isinstance(error, ServiceUnavailable):
         headers = {"Retry-After": "1"}
-    return error_response(error.status_code, [error.message], fields=error.fields, headers=headers)
+    # With field errors, the body lists one message per problem, just like validation errors.
+    messages = [f"{field} {problem}" for field, problems in error.fields.items() for problem in problems]
+    return error_response(
+        error.status_code, messages or [error.message], fields=error.fields, headers=headers
+    )
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:

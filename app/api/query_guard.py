@@ -1,4 +1,5 @@
-"""Refuses query parameters a route does not declare (422), so typos never pass silently."""
+"""Refuses query parameters a route does not declare (422), so typos never pass silently, and path
+or query values holding the NUL character (PostgreSQL cannot store or compare it in text)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app.exceptions import InvalidInput
+from app.schemas.base import contains_nul
 
 _declared: dict[int, frozenset[str]] = {}
 
@@ -33,7 +35,17 @@ def _declared_query_names(route: APIRoute) -> frozenset[str]:
     return names
 
 
-async def reject_unknown_query_params(request: Request) -> None:
+def _reject_nul(request: Request) -> None:
+    values = {**request.path_params, **request.query_params}
+    fields = {
+        name: ["can't contain the NUL character"] for name, value in values.items() if contains_nul(value)
+    }
+    if fields:
+        raise InvalidInput("NUL character in the request", fields=fields)
+
+
+async def guard_parameters(request: Request) -> None:
+    _reject_nul(request)
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.query_params:
         return

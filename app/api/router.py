@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from app.api.query_guard import reject_unknown_query_params
+from app.api.query_guard import guard_parameters
 from app.api.routes import articles, comments, profiles, tags, users
 
-api_router = APIRouter(prefix="/api", dependencies=[Depends(reject_unknown_query_params)])
+api_router = APIRouter(prefix="/api", dependencies=[Depends(guard_parameters)])
 for module in (users, profiles, articles, comments, tags):
     api_router.include_router(module.router)

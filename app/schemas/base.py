@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, WithJsonSchema, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -37,7 +37,22 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 
 
+def contains_nul(value: object) -> bool:
+    """Whether a string, or any string in a list, holds U+0000 (PostgreSQL cannot store it in text)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list) and any(contains_nul(item) for item in value)
+
+
 class InputModel(BaseModel):
-    """A request object. Unknown keys are ignored, never stored; numbers are not coerced to strings."""
+    """A request object. Unknown keys are ignored, never stored; numbers are not coerced to strings;
+    no string may contain the NUL character, on any engine."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, str_strip_whitespace=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value: object) -> object:
+        if contains_nul(value):
+            raise ValueError("can't contain the NUL character")
+        return value

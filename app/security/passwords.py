@@ -32,7 +32,9 @@ class PasswordHashing:
 
     def _verify(self, password_hash: str | None, password: str) -> bool:
         try:
-            matched = self._hasher.verify(password_hash or self._decoy_hash, password)
+            # `is None`, not falsiness: an empty stored hash must fail, not stand in for the decoy.
+            stored = self._decoy_hash if password_hash is None else password_hash
+            matched = self._hasher.verify(stored, password)
         except (VerificationError, InvalidHashError):
             return False
         return matched and password_hash is not None

@@ -10,6 +10,7 @@ import jwt
 from config import Settings
 
 ALGORITHM = "HS256"
+MAX_USER_ID = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,4 +50,7 @@ class TokenCodec:
             raise InvalidToken(str(error)) from error
         if not isinstance(version, int) or isinstance(version, bool):
             raise InvalidToken("malformed token version")
+        # Ids are 64-bit database integers; a larger one would fail in the query instead of here.
+        if not 0 < user_id <= MAX_USER_ID:
+            raise InvalidToken("malformed token subject")
         return TokenClaims(user_id=user_id, token_version=version)

@@ -1,0 +1,214 @@
+"""The ``conduit`` command line, run for real as subprocesses (``python -m app ...``) against a fresh
+SQLite file: ``migrate``, ``check`` (and its failures: unreachable database, unsafe production
+configuration), ``seed`` (and that a second run writes nothing), ``--help`` and ``serve``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app import migrations
+from app.demo_data import AUTHORS
+from tests.databases import ROOT
+
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+CONDUIT = str(ROOT / ".venv" / "bin" / "conduit")
+TABLES = ("users", "follows", "articles", "tags", "article_tags", "favorites", "comments")
+
+
+@pytest.fixture
+def database_file(tmp_path: Path) -> Path:
+    return tmp_path / "cli.sqlite3"
+
+
+@pytest.fixture
+def environment(database_file: Path) -> dict[str, str]:
+    """The environment of a test deployment: APP_ENV=test and a DATABASE_URL of its own."""
+    inherited = {
+        name: value for name, value in os.environ.items() if name not in ("DATABASE_URL", "JWT_SECRET")
+    }
+    return {**inherited, "APP_ENV": "test", "DATABASE_URL": f"sqlite+aiosqlite:///{database_file}"}
+
+
+@pytest.fixture
+def migrated(environment: dict[str, str]) -> dict[str, str]:
+    """The environment, with its database migrated (in-process: ``migrate`` is tested on its own)."""
+    migrations.upgrade(environment["DATABASE_URL"])
+    return environment
+
+
+def _conduit(environment: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PYTHON, "-m", "app", *arguments],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _said(result: subprocess.CompletedProcess[str]) -> str:
+    """Everything the command printed, on one line (the console wraps long messages)."""
+    return " ".join((result.stdout + result.stderr).split())
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port  # nothing listens there any more
+
+
+def _rows(database_file: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(database_file) as connection:
+        return {
+            table: connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in TABLES
+        }
+
+
+# --- migrate and check ----------------------------------------------------------------------------
+
+
+def test_migrate_then_check_succeed_on_a_fresh_database(
+    environment: dict[str, str], database_file: Path
+) -> None:
+    migrate = _conduit(environment, "migrate")
+    check = _conduit(environment, "check")
+
+    assert migrate.returncode == 0, _said(migrate)
+    assert "database at head" in _said(migrate)
+    assert check.returncode == 0, _said(check)
+    assert "environment: test" in _said(check)
+    assert "database: ok" in _said(check)
+    with sqlite3.connect(database_file) as connection:
+        tables = {
+            name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+    assert set(TABLES) <= tables
+
+
+def test_check_fails_clearly_when_the_database_is_unreachable(environment: dict[str, str]) -> None:
+    url = f"postgresql+asyncpg://conduit:hunter2-secret@127.0.0.1:{_closed_port()}/conduit"
+
+    check = _conduit({**environment, "DATABASE_URL": url}, "check")
+
+    assert check.returncode == 1
+    assert "database unreachable" in _said(check)
+    assert "hunter2-secret" not in _said(check)  # the password never reaches the output
+
+
+def test_check_refuses_production_without_a_jwt_secret(environment: dict[str, str]) -> None:
+    check = _conduit({**environment, "APP_ENV": "production"}, "check")
+
+    assert check.returncode == 1
+    assert "configuration invalid" in _said(check)
+    assert "JWT_SECRET must be set" in _said(check)
+
+
+# --- seed -----------------------------------------------------------------------------------------
+
+
+def test_seed_creates_the_demo_users_and_articles(migrated: dict[str, str], database_file: Path) -> None:
+    seed = _conduit(migrated, "seed", "--articles-per-user", "2")
+
+    assert seed.returncode == 0, _said(seed)
+    assert f"seeded {len(AUTHORS)} users and {2 * len(AUTHORS)} articles" in _said(seed)
+    with sqlite3.connect(database_file) as connection:
+        usernames = [name for (name,) in connection.execute("SELECT username FROM users ORDER BY id")]
+        articles = connection.execute("SELECT count(*) FROM articles").fetchone()[0]
+        tags = connection.execute("SELECT count(*) FROM tags WHERE articles_count > 0").fetchone()[0]
+    assert usernames == [name for name, _bio in AUTHORS]
+    assert articles == 2 * len(AUTHORS)
+    assert tags >= 1
+
+
+def test_a_second_seed_writes_nothing(migrated: dict[str, str], database_file: Path) -> None:
+    first = _conduit(migrated, "seed", "--articles-per-user", "1")
+    assert first.returncode == 0, _said(first)
+    before = _rows(database_file)
+
+    second = _conduit(migrated, "seed", "--articles-per-user", "1")
+
+    assert second.returncode == 0, _said(second)
+    assert "demo data already present; nothing written" in _said(second)
+    assert _rows(database_file) == before
+
+
+# --- help and serve -------------------------------------------------------------------------------
+
+
+def test_help_lists_the_commands(environment: dict[str, str]) -> None:
+    result = subprocess.run(
+        [CONDUIT, "--help"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    commands_section = result.stdout.split("Commands", 1)[1]
+    assert re.findall(r"^\W*([a-z]+)\s{2,}\S", commands_section, re.MULTILINE) == [
+        "serve",
+        "migrate",
+        "seed",
+        "check",
+    ]
+
+
+def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    """Polls until the server accepts connections (start-up has no signal to wait on)."""
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, f"serve exited early: {log.read_text()}"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            assert time.monotonic() < deadline, f"serve did not start: {log.read_text()}"
+            time.sleep(0.1)
+        else:
+            return
+
+
+@pytest.fixture
+def server(migrated: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    """``conduit serve`` on a free port, listening; yields its base URL and stops it afterwards."""
+    port = _closed_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [PYTHON, "-m", "app", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=migrated,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_listening(process, port, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def test_serve_answers_api_requests(server: str) -> None:
+    response = httpx.get(f"{server}/api/tags", timeout=10)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert response.json() == {"tags": []}
+    assert "server" not in response.headers

@@ -1,0 +1,254 @@
+"""Alembic migrations on both engines, starting from EMPTY databases (not the test template):
+``upgrade head`` builds the schema, ``alembic check`` finds no drift from the models, downgrading to
+base and upgrading again gives the same schema, and concurrent upgrades on PostgreSQL are serialised
+by the advisory lock in ``migrations/env.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from app import migrations
+from tests.databases import ROOT, PostgresDatabases
+
+APP_TABLES = {"users", "follows", "articles", "tags", "article_tags", "favorites", "comments"}
+HEAD = ScriptDirectory.from_config(migrations.alembic_config()).get_current_head()
+
+# Autogenerate cannot reflect expression indexes on SQLite and says so; the lower(username) index is
+# checked directly instead (test_sqlite_has_a_unique_index_on_lower_username).
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore:Skipped unsupported reflection of expression-based index:sqlalchemy.exc.SAWarning"
+    ),
+    pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index"),
+]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all, on each engine in turn."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    name = databases.create_empty()
+    yield databases.url_for(name)
+    databases.drop(name)
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_databases: PostgresDatabases) -> Iterator[str]:
+    name = postgres_databases.create_empty()
+    yield postgres_databases.url_for(name)
+    postgres_databases.drop(name)
+
+
+def _run(url: str, inspect_sync: Any) -> Any:
+    """Runs ``inspect_sync(connection)`` on a throwaway connection to ``url``."""
+
+    async def run() -> Any:
+        engine = create_async_engine(url, poolclass=NullPool)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(inspect_sync)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+# Index definitions as the server has them: SQLAlchemy cannot reflect expression indexes on SQLite.
+_INDEX_DEFINITIONS = {
+    "postgresql": "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'",
+    "sqlite": "SELECT name, sql FROM sqlite_master WHERE type = 'index'",
+}
+
+
+def _describe(connection: Connection) -> dict[str, Any]:
+    """Tables with their columns, keys and constraints, and every index, in a comparable form."""
+    inspector = inspect(connection)
+    indexes = connection.execute(text(_INDEX_DEFINITIONS[connection.dialect.name])).all()
+    return {"indexes": sorted(tuple(row) for row in indexes)} | {
+        table: {
+            "columns": [
+                (column["name"], str(column["type"]), column["nullable"], column.get("default"))
+                for column in inspector.get_columns(table)
+            ],
+            "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
+            "foreign_keys": sorted(
+                (str(fk["name"]), tuple(fk["constrained_columns"]), fk["referred_table"])
+                for fk in inspector.get_foreign_keys(table)
+            ),
+            "unique": sorted(str(unique["name"]) for unique in inspector.get_unique_constraints(table)),
+            "checks": sorted(str(check["name"]) for check in inspector.get_check_constraints(table)),
+        }
+        for table in inspector.get_table_names()
+    }
+
+
+def _tables(url: str) -> set[str]:
+    return set(_run(url, lambda connection: inspect(connection).get_table_names()))
+
+
+def _versions(url: str) -> list[str]:
+    return list(
+        _run(
+            url, lambda connection: connection.scalars(text("SELECT version_num FROM alembic_version")).all()
+        )
+    )
+
+
+# --- upgrade, check, downgrade on both engines ----------------------------------------------------
+
+
+def test_upgrade_head_builds_the_schema_on_an_empty_database(empty_database_url: str) -> None:
+    assert _tables(empty_database_url) == set()
+
+    migrations.upgrade(empty_database_url)
+
+    assert _tables(empty_database_url) == APP_TABLES | {"alembic_version"}
+    assert _versions(empty_database_url) == [HEAD]
+
+
+def test_the_migrated_schema_matches_the_models(empty_database_url: str) -> None:
+    migrations.upgrade(empty_database_url)
+
+    migrations.check(empty_database_url)  # raises AutogenerateDiffsDetected on drift
+
+
+def test_check_refuses_a_database_that_is_not_at_head(empty_database_url: str) -> None:
+    with pytest.raises(CommandError, match="not up to date"):
+        migrations.check(empty_database_url)
+
+
+def test_downgrade_to_base_removes_every_table(empty_database_url: str) -> None:
+    migrations.upgrade(empty_database_url)
+
+    migrations.downgrade(empty_database_url, "base")
+
+    assert _tables(empty_database_url) == {"alembic_version"}
+    assert _versions(empty_database_url) == []
+
+
+def test_upgrade_after_downgrade_rebuilds_the_same_schema(empty_database_url: str) -> None:
+    migrations.upgrade(empty_database_url)
+    before = _run(empty_database_url, _describe)
+
+    migrations.downgrade(empty_database_url, "base")
+    migrations.upgrade(empty_database_url)
+
+    assert _run(empty_database_url, _describe) == before
+    assert _versions(empty_database_url) == [HEAD]
+    migrations.check(empty_database_url)
+
+
+def test_upgrading_a_database_at_head_changes_nothing(empty_database_url: str) -> None:
+    migrations.upgrade(empty_database_url)
+    before = _run(empty_database_url, _describe)
+
+    migrations.upgrade(empty_database_url)
+
+    assert _run(empty_database_url, _describe) == before
+    assert _versions(empty_database_url) == [HEAD]
+
+
+# --- the case-insensitive username index ----------------------------------------------------------
+
+
+# DECISIONS: Usernames are unique case-insensitively.
+def test_postgresql_has_a_unique_index_on_lower_username(empty_postgres_url: str) -> None:
+    migrations.upgrade(empty_postgres_url)
+
+    definitions = _run(
+        empty_postgres_url,
+        lambda connection: connection.scalars(
+            text("SELECT indexdef FROM pg_indexes WHERE tablename = 'users' AND indexname = :name"),
+            {"name": "uq_users_username_lower"},
+        ).all(),
+    )
+
+    assert definitions == [
+        "CREATE UNIQUE INDEX uq_users_username_lower ON public.users USING btree (lower((username)::text))"
+    ]
+
+
+# DECISIONS: Usernames are unique case-insensitively.
+def test_sqlite_has_a_unique_index_on_lower_username(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'conduit.sqlite3'}"
+    migrations.upgrade(url)
+
+    definitions = _run(
+        url,
+        lambda connection: connection.scalars(
+            text("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"),
+            {"name": "uq_users_username_lower"},
+        ).all(),
+    )
+
+    assert definitions == ["CREATE UNIQUE INDEX uq_users_username_lower ON users (lower(username))"]
+
+
+# --- concurrent upgrades --------------------------------------------------------------------------
+
+
+# The key migrations/env.py locks; holding it here makes the three runs queue up behind us.
+MIGRATION_LOCK_KEY = 0x436F6E64756974
+LOCK_WAITERS = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+
+async def _wait_for_lock_waiters(connection: AsyncConnection, expected: int) -> None:
+    """Polls until ``expected`` sessions wait on an advisory lock (there is no event to await)."""
+    while await connection.scalar(LOCK_WAITERS) != expected:  # noqa: ASYNC110 - polling the server
+        await asyncio.sleep(0.05)
+
+
+async def test_concurrent_upgrades_of_an_empty_postgresql_database_all_succeed_once(
+    empty_postgres_url: str,
+) -> None:
+    environment = {**os.environ, "APP_ENV": "test", "DATABASE_URL": empty_postgres_url}
+    engine = create_async_engine(empty_postgres_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    processes: list[asyncio.subprocess.Process] = []
+    try:
+        async with engine.connect() as holder:
+            await holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            for _ in range(3):
+                processes.append(
+                    await asyncio.create_subprocess_exec(
+                        str(ROOT / ".venv" / "bin" / "python"),
+                        *("-m", "app", "migrate"),
+                        cwd=ROOT,
+                        env=environment,
+                        stdout=asyncio.subprocess.PIPE,
+                        stderr=asyncio.subprocess.PIPE,
+                    )
+                )
+            # Once all three wait on the lock, they are inside `upgrade` at the same moment.
+            async with asyncio.timeout(60):  # on timeout: the runs did not queue on the lock
+                await _wait_for_lock_waiters(holder, 3)
+            await holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            outputs = await asyncio.gather(*(process.communicate() for process in processes))
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        await engine.dispose()
+
+    assert [process.returncode for process in processes] == [0, 0, 0], outputs
+    assert await asyncio.to_thread(_tables, empty_postgres_url) == APP_TABLES | {"alembic_version"}
+    assert await asyncio.to_thread(_versions, empty_postgres_url) == [HEAD]
+    await asyncio.to_thread(migrations.check, empty_postgres_url)
