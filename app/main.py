@@ -7,12 +7,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 
 from app.api.errors import JSON_MEDIA_TYPE, install_error_handlers
 from app.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.api.router import api_router
+from app.security.headers import SecurityHeadersMiddleware
 from app.services.context import AppContext
+from app.web import errors as page_errors
+from app.web.csrf import CsrfSeedMiddleware, CsrfTokens
+from app.web.deps import SignInRequired
+from app.web.pages import docs
+from app.web.router import web_router
+from app.web.templating import STATIC_DIR
 from config import Settings, get_settings
 
 DESCRIPTION = """The RealWorld Conduit API: accounts, profiles and follows, articles with tags,
@@ -42,16 +50,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         default_response_class=JSONUTF8Response,
-        docs_url="/docs" if settings.docs_enabled else None,
+        docs_url=None,  # served by app.web.pages.docs from our own static files
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     app.state.settings = settings
+    app.state.csrf_tokens = CsrfTokens(
+        settings.jwt_secret.get_secret_value(), max_age_seconds=settings.jwt_lifetime_seconds
+    )
+    app.state.page_errors = page_errors.page_error
     install_error_handlers(app)
+    app.add_exception_handler(SignInRequired, page_errors.sign_in_required)
     app.include_router(api_router)
+    if settings.docs_enabled:
+        app.include_router(docs.router, include_in_schema=False)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     # Added innermost first: the request-context middleware wraps everything, so even a failure
     # in another middleware gets an id and the error envelope.
+    app.add_middleware(CsrfSeedMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(
         CORSMiddleware,
@@ -62,5 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["X-Request-ID"],
         max_age=600,
     )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -7,12 +7,12 @@ Field errors carry one key per field next to ``body``:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -23,6 +23,18 @@ from app.request_context import current_request_id
 logger = logging.getLogger(__name__)
 
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"
+
+# Pages for people answer errors with HTML: the web package registers a renderer taking
+# (request, status code, messages) as ``app.state.page_errors``; API paths always get JSON.
+PageErrorRenderer = Callable[[Request, int, list[str]], Response]
+
+
+def _page_renderer(request: Request) -> PageErrorRenderer | None:
+    path = request.url.path
+    if path == "/api" or path.startswith("/api/"):
+        return None
+    renderer: PageErrorRenderer | None = getattr(request.app.state, "page_errors", None)
+    return renderer
 
 
 class ErrorBody(BaseModel):
@@ -118,41 +130,50 @@ def validation_fields(errors: Sequence[Mapping[str, Any]]) -> dict[str, list[str
 # --- handlers -----------------------------------------------------------------------------------
 
 
-async def _conduit_error(request: Request, error: Exception) -> JSONResponse:
+async def _conduit_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, ConduitError)
+    # With field errors, the body lists one message per problem, just like validation errors.
+    messages = [f"{field} {problem}" for field, problems in error.fields.items() for problem in problems]
+    if page_errors := _page_renderer(request):
+        return page_errors(request, error.status_code, messages or [error.message])
     headers = {"WWW-Authenticate": "Token"} if isinstance(error, NotAuthenticated) else None
     if isinstance(error, ServiceUnavailable):
         headers = {"Retry-After": "1"}
-    # With field errors, the body lists one message per problem, just like validation errors.
-    messages = [f"{field} {problem}" for field, problems in error.fields.items() for problem in problems]
     return error_response(
         error.status_code, messages or [error.message], fields=error.fields, headers=headers
     )
 
 
-async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     fields = validation_fields(error.errors())
     messages = [f"{field} {problem}" for field, problems in fields.items() for problem in problems]
+    if page_errors := _page_renderer(request):
+        return page_errors(request, 422, messages)
     return error_response(422, messages, fields=fields)
 
 
-async def _http_error(request: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     message = {404: "not found", 405: "method not allowed"}.get(error.status_code, str(error.detail).lower())
+    if page_errors := _page_renderer(request):
+        return page_errors(request, error.status_code, [message])
     return error_response(error.status_code, [message], headers=error.headers)
 
 
-def unexpected_error_response(error: Exception) -> JSONResponse:
+def unexpected_error_response(error: Exception, request: Request | None = None) -> Response:
     """503 when the database is unavailable, otherwise 500; never a traceback, always the request id."""
     request_id = current_request_id()
     if is_unavailable(error):
         logger.warning("database unavailable: %s", type(error).__name__, exc_info=error)
-        return error_response(
-            503, [f"service temporarily unavailable (request id {request_id})"], headers={"Retry-After": "1"}
-        )
-    logger.error("unhandled error", exc_info=error)
-    return error_response(500, [f"internal server error (request id {request_id})"])
+        status, message, headers = 503, "service temporarily unavailable", {"Retry-After": "1"}
+    else:
+        logger.error("unhandled error", exc_info=error)
+        status, message, headers = 500, "internal server error", {}
+    messages = [f"{message} (request id {request_id})"]
+    if request is not None and (page_errors := _page_renderer(request)):
+        return page_errors(request, status, messages)
+    return error_response(status, messages, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -6,6 +6,7 @@ import re
 import uuid
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.errors import error_response, unexpected_error_response
@@ -52,7 +53,7 @@ class RequestContextMiddleware:
         except Exception as error:
             if started:
                 raise  # too late for a clean answer; the server closes the connection
-            response = unexpected_error_response(error)
+            response = unexpected_error_response(error, Request(scope))
             await response(scope, receive, send_with_id)
 
 

@@ -99,12 +99,20 @@ async def test_non_ascii_text_is_sent_as_utf8(client: httpx.AsyncClient) -> None
 
 
 # DECISIONS: Never FastAPI's default `{"detail": ...}`.
-@pytest.mark.parametrize("path", ["/api/no-such-thing", "/no-such-thing", "/api/articles/a/b/c/d"])
-async def test_unknown_route_is_404_in_the_envelope(client: httpx.AsyncClient, path: str) -> None:
+@pytest.mark.parametrize("path", ["/api/no-such-thing", "/api", "/api/articles/a/b/c/d"])
+async def test_unknown_api_route_is_404_in_the_envelope(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path)
 
     assert response.status_code == 404
     assert response.json() == _error("not found")
+
+
+async def test_unknown_page_outside_the_api_is_the_sites_404_page(client: httpx.AsyncClient) -> None:
+    response = await client.get("/no-such-thing")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Page not found" in response.text
 
 
 async def test_wrong_method_is_405_in_the_envelope_with_allowed_methods(client: httpx.AsyncClient) -> None:
@@ -427,7 +435,6 @@ async def test_docs_can_be_switched_off(sqlite_url: str) -> None:
             document = await http.get("/openapi.json")
 
     assert (docs.status_code, document.status_code) == (404, 404)
-    assert document.json() == _error("not found")
 
 
 # PostgreSQL text cannot hold U+0000; every engine refuses it at the boundary instead of failing late.
