@@ -5,7 +5,7 @@
 #   bash scripts/ensure_tools.sh --runtime  # only uv and .venv: what running the app needs
 #   source scripts/ensure_tools.sh          # everything, then put .venv/bin and newman on PATH
 #
-# - system packages (PostgreSQL server, Node.js + npm) via apt-get, only when missing;
+# - system packages (PostgreSQL server, Node.js + npm, Chromium) via apt-get, only when missing;
 #   as root they are installed, otherwise the missing ones are named and we exit 1.
 # - uv (pinned) and the project's virtualenv: `uv sync --frozen` -> .venv
 # - newman (pinned) from the npm registry into .tools/npm (gitignored)
@@ -43,6 +43,8 @@ if ! $runtime_only; then
     # Only ask for Debian's npm when npm is absent: NodeSource's nodejs bundles npm and
     # conflicts with Debian's npm package.
     command -v npm >/dev/null || missing+=(npm)
+    # Browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+    [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 fi
 
 if ((${#missing[@]})); then

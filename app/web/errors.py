@@ -7,7 +7,8 @@ from urllib.parse import quote
 from fastapi import Request
 from starlette.responses import RedirectResponse, Response
 
-from app.web.deps import SignInRequired
+from app.web.deps import SignInRequired, is_htmx
+from app.web.forms import sentence
 from app.web.templating import render
 
 TITLES = {
@@ -21,9 +22,18 @@ TITLES = {
 }
 
 
-def sign_in_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+def sign_in_redirect(request: Request, target: str | None = None) -> Response:
+    """To the sign-in page, then back to ``target`` (by default, this URL).
+
+    htmx would follow a redirect and swap the whole sign-in page into a button, so an htmx request
+    is told to navigate instead (``HX-Redirect``).
+    """
+    if target is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = f"/login?next={quote(target, safe='')}"
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
 
 
 def page_error(request: Request, status_code: int, messages: list[str]) -> Response:
@@ -36,7 +46,7 @@ def page_error(request: Request, status_code: int, messages: list[str]) -> Respo
         "request": request,
         "visitor": None,
         "title": title,
-        "messages": messages,
+        "messages": [sentence(message) for message in messages],
         "status": status_code,
     }
     return render(request, "error.html", context, status_code=status_code)
