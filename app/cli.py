@@ -18,6 +18,7 @@ cli = typer.Typer(
     help="Conduit: the RealWorld publishing platform.", no_args_is_help=True, add_completion=False
 )
 console = Console(stderr=True)
+GRACEFUL_SHUTDOWN_SECONDS = 20  # keep below the orchestrator's kill timeout (systemd's default is 90 s)
 
 
 @cli.command()
@@ -25,14 +26,28 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            envvar="FORWARDED_ALLOW_IPS",
+            help="Comma-separated addresses or networks of the reverse proxies whose X-Forwarded-For "
+            "and X-Forwarded-Proto are believed (client address, https); '*' trusts any peer.",
+        ),
+    ] = "127.0.0.1,::1",
 ) -> None:
-    """Serve the app with uvicorn (uvloop, httptools)."""
+    """Serve the app with uvicorn (uvloop, httptools).
+
+    On SIGTERM, open event streams end at once and in-flight requests get up to 20 s to finish
+    (GRACEFUL_SHUTDOWN_SECONDS); then the process exits."""
     import uvicorn  # noqa: PLC0415
 
-    from app.logging_config import configure_logging  # noqa: PLC0415
+    from app.observability.logs import logging_config  # noqa: PLC0415
 
-    settings = get_settings()
-    configure_logging(settings.log_level)
+    if workers > 1 and not get_settings().uses_postgres_events:
+        console.print(
+            "[yellow]warning: the in-process event bus (SQLite, or EVENTS_BACKEND=memory) only reaches "
+            "streams of the worker that made the change; live updates need --workers 1 or PostgreSQL[/yellow]"
+        )
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -41,10 +56,15 @@ def serve(
         workers=workers,
         loop="uvloop",
         http="httptools",
-        log_config=None,
+        # Applied by uvicorn in every worker process; our access log replaces uvicorn's.
+        log_config=logging_config(get_settings()),
+        access_log=False,
+        # Forwarded headers only from the listed proxies: anyone else could claim to be https
+        # (and get Secure cookies over plain http) or forge their address.
         proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,
-        timeout_graceful_shutdown=20,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 

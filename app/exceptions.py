@@ -40,3 +40,13 @@ class InvalidInput(ConduitError):
 
 class ServiceUnavailable(ConduitError):
     status_code = 503
+
+
+class TooManyRequests(ConduitError):
+    """A limit was reached; ``retry_after`` seconds is a fair wait before trying again."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
@@ -13,7 +13,11 @@ from starlette.middleware.cors import CORSMiddleware
 from app.api.errors import JSON_MEDIA_TYPE, install_error_handlers
 from app.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.api.router import api_router
+from app.lifecycle import on_termination
+from app.observability import install as install_observability
 from app.security.headers import SecurityHeadersMiddleware
+from app.security.hosts import AllowedHostsMiddleware
+from app.security.rate_limits import limit_writes
 from app.services.context import AppContext
 from app.web import errors as page_errors
 from app.web.csrf import CsrfSeedMiddleware, CsrfTokens
@@ -38,9 +42,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         context = AppContext.from_settings(settings)
+        await context.start()
         app.state.context = context
         try:
-            yield
+            # On SIGTERM, end the event streams at once so the server's graceful drain can finish.
+            with on_termination(context.events.close_streams):
+                yield
         finally:
             await context.close()
 
@@ -53,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served by app.web.pages.docs from our own static files
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
+        dependencies=[Depends(limit_writes)],  # every write route, API and pages: see rate_limits
     )
     app.state.settings = settings
     app.state.csrf_tokens = CsrfTokens(
@@ -62,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_exception_handler(SignInRequired, page_errors.sign_in_required)
     app.include_router(api_router)
+    observers = install_observability(app, settings)  # /health/*, /metrics; access log, metrics
     if settings.docs_enabled:
         app.include_router(docs.router, include_in_schema=False)
     app.include_router(web_router)
@@ -80,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["X-Request-ID"],
         max_age=600,
     )
+    app.add_middleware(AllowedHostsMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, observers=observers)
     return app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 _request_id: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -12,8 +12,14 @@ def current_request_id() -> str:
     return _request_id.get()
 
 
-def set_request_id(request_id: str) -> None:
-    _request_id.set(request_id)
+def set_request_id(request_id: str) -> Token[str]:
+    return _request_id.set(request_id)
+
+
+def reset_request_id(token: Token[str]) -> None:
+    """Back to the id before :func:`set_request_id`, so an id never outlives its request when a caller
+    runs several requests in one context (as in-process test clients do)."""
+    _request_id.reset(token)
 
 
 class RequestIdLogFilter(logging.Filter):

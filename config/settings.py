@@ -10,12 +10,22 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated
 
+from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEVELOPMENT_JWT_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105 - refused outside dev/test
 MIN_JWT_SECRET_LENGTH = 32
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/conduit.sqlite3"
+# Development and test answer on the loopback names only (and httpx's and Starlette's "testserver").
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "testserver", "[::1]")
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://")
+
+
+class EventsBackend(StrEnum):
+    AUTO = "auto"  # PostgreSQL LISTEN/NOTIFY on PostgreSQL, in-process on SQLite
+    MEMORY = "memory"
+    POSTGRES = "postgres"
 
 
 class AppEnv(StrEnum):
@@ -23,6 +33,16 @@ class AppEnv(StrEnum):
     TEST = "test"
     STAGING = "staging"
     PRODUCTION = "production"
+
+
+class LogFormat(StrEnum):
+    JSON = "json"  # one object per line, for log collectors
+    TEXT = "text"  # for people reading a terminal
+
+
+def _default_log_format(values: dict[str, object]) -> LogFormat:
+    production_like = values.get("app_env") in (AppEnv.STAGING, AppEnv.PRODUCTION)
+    return LogFormat.JSON if production_like else LogFormat.TEXT
 
 
 class Settings(BaseSettings):
@@ -57,7 +77,31 @@ class Settings(BaseSettings):
     # --- HTTP -----------------------------------------------------------------------------------
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    # --- observability --------------------------------------------------------------------------
     log_level: str = "INFO"
+    log_format: LogFormat = Field(default_factory=_default_log_format)  # json in staging/production
+    metrics_enabled: bool = True  # serve Prometheus metrics at /metrics
+
+    # --- live updates (server-sent events) -------------------------------------------------------
+    events_backend: EventsBackend = EventsBackend.AUTO
+    events_queue_size: int = Field(default=100, ge=1, le=100_000)  # per stream, then "resync"
+    events_retention: int = Field(default=1000, ge=0, le=1_000_000)  # replayable with Last-Event-ID
+    events_heartbeat_seconds: float = Field(default=10.0, gt=0, le=15.0)
+    events_max_streams: int = Field(default=5000, ge=1)  # per process
+    events_max_streams_per_user: int = Field(default=5, ge=1)
+
+    # --- abuse limits ---------------------------------------------------------------------------
+    # Host headers this site answers (``*.example.com`` matches subdomains); staging and production
+    # must list theirs explicitly, and never ``*``.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS))
+    rate_limits_enabled: bool = True
+    # Rate-limit counters live in Redis when set (shared by every process), else in each process.
+    redis_url: str | None = None
+    # ``limits`` notation ("10/minute", or several joined by ";"), all counted per client address.
+    rate_limit_failed_logins: str = "10/minute"  # also per account email; successes never count
+    rate_limit_registrations: str = "20/hour"  # every attempt counts, successful or not
+    rate_limit_writes: str = "300/minute"  # POST/PUT/PATCH/DELETE, API and pages alike
 
     # --- feature flags --------------------------------------------------------------------------
     registration_enabled: bool = True
@@ -78,6 +122,52 @@ class Settings(BaseSettings):
             raise ValueError("CORS_ORIGINS must list explicit origins, not '*'")
         return origins
 
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip() for host in value.split(",") if host.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_patterns(cls, hosts: list[str]) -> list[str]:
+        hosts = [host.strip().lower() for host in hosts]
+        if not hosts:
+            raise ValueError("ALLOWED_HOSTS must list at least one host")
+        for host in hosts:
+            # The only wildcards Starlette's TrustedHostMiddleware understands: "*" and "*.domain".
+            if host != "*" and "*" in host and not (host.startswith("*.") and "*" not in host[1:]):
+                raise ValueError(f"ALLOWED_HOSTS: {host!r} is not a host name or a '*.domain' pattern")
+        return hosts
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _empty_redis_url_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, url: str | None) -> str | None:
+        if url is not None and not url.removeprefix("async+").startswith(REDIS_SCHEMES):
+            raise ValueError("REDIS_URL must use redis://, rediss:// or redis+unix://")
+        return url
+
+    @field_validator("rate_limit_failed_logins", "rate_limit_registrations", "rate_limit_writes")
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        items = parse_many(value)  # ValueError names the string it could not read
+        if any(item.amount < 1 for item in items):
+            raise ValueError(f"rate limit {value!r} must allow at least one request")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, level: str) -> str:
+        if level.upper() not in ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"):
+            raise ValueError("LOG_LEVEL must be one of CRITICAL, ERROR, WARNING, INFO, DEBUG")
+        return level.upper()
+
     @field_validator("database_url")
     @classmethod
     def _supported_driver(cls, url: str) -> str:
@@ -97,6 +187,27 @@ class Settings(BaseSettings):
             if "database_url" not in self.model_fields_set:
                 raise ValueError(f"DATABASE_URL must be set explicitly when APP_ENV={self.app_env.value}")
         return self
+
+    @model_validator(mode="after")
+    def _allowed_hosts_are_explicit_in_production(self) -> Settings:
+        if self.is_production_like:
+            if "allowed_hosts" not in self.model_fields_set:
+                raise ValueError(f"ALLOWED_HOSTS must be set explicitly when APP_ENV={self.app_env.value}")
+            if "*" in self.allowed_hosts:
+                raise ValueError(f"ALLOWED_HOSTS must not be '*' when APP_ENV={self.app_env.value}")
+        return self
+
+    @model_validator(mode="after")
+    def _events_backend_fits_the_database(self) -> Settings:
+        if self.events_backend is EventsBackend.POSTGRES and self.is_sqlite:
+            raise ValueError("EVENTS_BACKEND=postgres needs a PostgreSQL DATABASE_URL")
+        return self
+
+    @property
+    def uses_postgres_events(self) -> bool:
+        return self.events_backend is EventsBackend.POSTGRES or (
+            self.events_backend is EventsBackend.AUTO and not self.is_sqlite
+        )
 
     @property
     def is_sqlite(self) -> bool:

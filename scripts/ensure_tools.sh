@@ -5,7 +5,7 @@
 #   bash scripts/ensure_tools.sh --runtime  # only uv and .venv: what running the app needs
 #   source scripts/ensure_tools.sh          # everything, then put .venv/bin and newman on PATH
 #
-# - system packages (PostgreSQL server, Node.js + npm, Chromium) via apt-get, only when missing;
+# - system packages (PostgreSQL server, Node.js + npm, Chromium, Redis) via apt-get, only when missing;
 #   as root they are installed, otherwise the missing ones are named and we exit 1.
 # - uv (pinned) and the project's virtualenv: `uv sync --frozen` -> .venv
 # - newman (pinned) from the npm registry into .tools/npm (gitignored)
@@ -45,6 +45,8 @@ if ! $runtime_only; then
     command -v npm >/dev/null || missing+=(npm)
     # Browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
     [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+    # Shared rate-limit counters are tested against a throwaway Redis (tests/api/test_rate_limits_redis.py).
+    [[ -x /usr/bin/redis-server ]] || missing+=(redis-server)
 fi
 
 if ((${#missing[@]})); then

@@ -1,9 +1,10 @@
 """A throwaway PostgreSQL cluster for tests.
 
     python scripts/pg_cluster.py start DIR   # prints the URL, also written to DIR/url
+    python scripts/pg_cluster.py restart DIR # restarts the server (same port): drops every connection
     python scripts/pg_cluster.py stop DIR    # stops the server and removes DIR
 
-Importable as well: ``start(directory) -> url`` and ``stop(directory)``.
+Importable as well: ``start(directory) -> url``, ``restart(directory)`` and ``stop(directory)``.
 
 Standard library only: this runs before (and outside) the app, so it must not import it.
 The cluster trades durability for speed (fsync off etc.) and trusts every local
@@ -208,6 +209,18 @@ def start(directory: Path) -> str:
     return url
 
 
+def restart(directory: Path) -> None:
+    """Restart the running cluster in ``directory`` (fast: clients are disconnected), and wait."""
+    directory = Path(directory).resolve()
+    data, log = directory / "data", directory / "server.log"
+    pg_ctl = [str(server_bindir() / "pg_ctl"), f"--pgdata={data}", f"--log={log}"]
+    _check(
+        _run_pg([*pg_ctl, "--mode=fast", "--wait", "--timeout=60", "restart"], cwd=directory),
+        "pg_ctl restart",
+        log,
+    )
+
+
 def stop(directory: Path) -> None:
     """Stop the cluster in ``directory`` (if running) and remove the directory."""
     directory = Path(directory).resolve()
@@ -229,12 +242,14 @@ def stop(directory: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] not in ("start", "stop"):
-        print(f"usage: {Path(sys.argv[0]).name} start|stop DIR", file=sys.stderr)
+    if len(argv) != 2 or argv[0] not in ("start", "restart", "stop"):
+        print(f"usage: {Path(sys.argv[0]).name} start|restart|stop DIR", file=sys.stderr)
         return 2
     command, directory = argv[0], Path(argv[1])
     if command == "start":
         print(start(directory))
+    elif command == "restart":
+        restart(directory)
     else:
         stop(directory)
     return 0

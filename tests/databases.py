@@ -14,6 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -35,18 +36,36 @@ def _load_pg_cluster() -> ModuleType:
     return module
 
 
+@dataclass(frozen=True)
+class PostgresCluster:
+    """A running throwaway PostgreSQL server: its admin URL, and the directory that holds it."""
+
+    url: str
+    directory: Path
+
+    def restart(self) -> None:
+        """Restart the server (same port): every open connection is dropped."""
+        _load_pg_cluster().restart(self.directory)
+
+
 @contextmanager
-def throwaway_postgres_cluster() -> Iterator[str]:
-    """A PostgreSQL server for this test session; yields its admin URL."""
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A PostgreSQL server of its own, removed afterwards."""
     pg_cluster = _load_pg_cluster()
     # Under /tmp: when run as root, the server runs as `postgres`, which cannot enter /root.
     directory = Path(tempfile.mkdtemp(prefix="conduit-pg-", dir="/tmp"))
     directory.rmdir()  # pg_cluster wants to create it
-    url: str = pg_cluster.start(directory)
     try:
-        yield url
+        yield PostgresCluster(url=pg_cluster.start(directory), directory=directory)
     finally:
         pg_cluster.stop(directory)
+
+
+@contextmanager
+def throwaway_postgres_cluster() -> Iterator[str]:
+    """A PostgreSQL server for this test session; yields its admin URL."""
+    with postgres_cluster() as cluster:
+        yield cluster.url
 
 
 def _asyncpg_dsn(url: str, database: str | None = None) -> str:

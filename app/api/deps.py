@@ -10,6 +10,7 @@ from fastapi.security import APIKeyHeader
 from app.exceptions import NotAuthenticated
 from app.security.tokens import InvalidToken, TokenClaims
 from app.services.context import AppContext
+from app.web.cookies import SESSION_COOKIE
 
 AUTH_SCHEMES = ("token", "bearer")
 
@@ -53,6 +54,25 @@ async def required_claims(claims: Annotated[TokenClaims | None, Depends(optional
     return claims
 
 
+async def stream_claims(
+    request: Request,
+    claims: Annotated[TokenClaims | None, Depends(optional_claims)],
+    context: Annotated[AppContext, Depends(get_context)],
+) -> TokenClaims | None:
+    """For event streams: the Authorization header, or else the site's session cookie (browsers'
+    EventSource cannot send headers). A bad cookie is anonymous, as on the pages."""
+    if claims is not None:
+        return claims
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        return context.tokens.decode(cookie)
+    except InvalidToken:
+        return None
+
+
 Context = Annotated[AppContext, Depends(get_context)]
 Caller = Annotated[TokenClaims, Depends(required_claims)]
 OptionalCaller = Annotated[TokenClaims | None, Depends(optional_claims)]
+StreamCaller = Annotated[TokenClaims | None, Depends(stream_claims)]

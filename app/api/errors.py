@@ -13,11 +13,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.db.errors import is_unavailable
-from app.exceptions import ConduitError, NotAuthenticated, ServiceUnavailable
+from app.exceptions import ConduitError, NotAuthenticated, ServiceUnavailable, TooManyRequests
 from app.request_context import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -134,11 +136,16 @@ async def _conduit_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, ConduitError)
     # With field errors, the body lists one message per problem, just like validation errors.
     messages = [f"{field} {problem}" for field, problems in error.fields.items() for problem in problems]
+    retry_after = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else {}
     if page_errors := _page_renderer(request):
-        return page_errors(request, error.status_code, messages or [error.message])
+        page = page_errors(request, error.status_code, messages or [error.message])
+        page.headers.update(retry_after)  # people's browsers get the same hint as API clients
+        return page
     headers = {"WWW-Authenticate": "Token"} if isinstance(error, NotAuthenticated) else None
     if isinstance(error, ServiceUnavailable):
         headers = {"Retry-After": "1"}
+    if retry_after:
+        headers = retry_after
     return error_response(
         error.status_code, messages or [error.message], fields=error.fields, headers=headers
     )
@@ -153,12 +160,35 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     return error_response(422, messages, fields=fields)
 
 
+def _allowed_methods(request: Request) -> dict[str, str]:
+    """``Allow`` for a 405: every method of the resource. The router names only those of the first
+    route that matched, e.g. ``GET`` for ``/api/user``, which takes ``PUT`` too; the resource is
+    that route's path template (``/api/articles/feed`` is the feed, not an article's ``{slug}``)."""
+    template, methods = None, set[str]()
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match is Match.NONE or not route.methods:
+            continue
+        template = template or route.path_format
+        if route.path_format == template:
+            methods |= route.methods
+    return {"Allow": ", ".join(sorted(methods))} if methods else {}
+
+
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400 and isinstance(error.__cause__, UnicodeDecodeError):
+        # FastAPI answers a JSON body that is not even UTF-8 with a bare 400; it is invalid JSON
+        # like any other, so it gets the same 422.
+        invalid = {"type": "json_invalid", "loc": ("body", 0), "msg": "JSON decode error", "input": {}}
+        return await _validation_error(request, RequestValidationError([invalid]))
     message = {404: "not found", 405: "method not allowed"}.get(error.status_code, str(error.detail).lower())
+    headers = {**(error.headers or {}), **(_allowed_methods(request) if error.status_code == 405 else {})}
     if page_errors := _page_renderer(request):
-        return page_errors(request, error.status_code, [message])
-    return error_response(error.status_code, [message], headers=error.headers)
+        page = page_errors(request, error.status_code, [message])
+        page.headers.update({name: value for name, value in headers.items() if name == "Allow"})
+        return page
+    return error_response(error.status_code, [message], headers=headers)
 
 
 def unexpected_error_response(error: Exception, request: Request | None = None) -> Response:

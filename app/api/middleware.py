@@ -1,16 +1,20 @@
-"""Pure ASGI middleware (no per-request task or body copies): request ids, last-resort errors, body limit."""
+"""Pure ASGI middleware (no per-request task or body copies): request ids, last-resort errors, request
+observers (access log, metrics), body limit."""
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from collections.abc import Sequence
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.errors import error_response, unexpected_error_response
-from app.request_context import set_request_id
+from app.observability.exchange import Observer
+from app.request_context import reset_request_id, set_request_id
 
 REQUEST_ID_HEADER = b"x-request-id"
 # Incoming ids are echoed into logs and headers, so only plain tokens are trusted.
@@ -27,24 +31,29 @@ class BodyTooLarge(HTTPException):
 
 class RequestContextMiddleware:
     """Gives each request an id (a valid incoming ``X-Request-ID`` or a new one), echoes it in the
-    response, and turns any exception that escaped the app into the error envelope with that id."""
+    response, and turns any exception that escaped the app into the error envelope with that id.
+    When the request is over, each observer (access log, metrics) hears its final status and
+    duration, while the id is still set."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, observers: Sequence[Observer] = ()) -> None:
         self.app = app
+        self.observers = tuple(observers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        began = time.perf_counter()
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"")
         request_id = incoming.decode() if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        set_request_id(request_id)
+        token = set_request_id(request_id)
         started = False
+        status = 500  # what the server answers if the app ends without a response
 
         async def send_with_id(message: Message) -> None:
-            nonlocal started
+            nonlocal started, status
             if message["type"] == "http.response.start":
-                started = True
+                started, status = True, message["status"]
                 message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, request_id.encode())]
             await send(message)
 
@@ -55,6 +64,13 @@ class RequestContextMiddleware:
                 raise  # too late for a clean answer; the server closes the connection
             response = unexpected_error_response(error, Request(scope))
             await response(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - began
+            try:
+                for observe in self.observers:
+                    observe(scope, status, elapsed)
+            finally:
+                reset_request_id(token)
 
 
 class BodySizeLimitMiddleware:

@@ -4,6 +4,8 @@ Services hand a function of an ``AsyncSession`` to :meth:`Database.read` or :met
 The transaction commits when the function returns and rolls back when it raises. PostgreSQL
 serialization failures and deadlocks re-run the whole function a bounded number of times, so a
 function must only touch the database (no network calls, no side effects that cannot be repeated).
+Anything that must happen only once the data is committed (telling other readers about it) is
+registered with :func:`after_commit` and runs after the commit, never after a rollback.
 """
 
 from __future__ import annotations
@@ -21,8 +23,15 @@ from app.db.errors import is_retryable
 
 T = TypeVar("T")
 Work = Callable[[AsyncSession], Awaitable[T]]
+AfterCommit = Callable[[], Awaitable[None]]
+_AFTER_COMMIT = "conduit.after_commit"
 
 logger = logging.getLogger(__name__)
+
+
+def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
+    """Run ``callback`` once this session's transaction has committed (and never if it rolls back)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
 class Database:
@@ -58,7 +67,14 @@ class Database:
                 attempt += 1
 
     async def _run_once(self, work: Work[T], *, write: bool) -> T:
-        async with self._sessions() as session, session.begin():
-            if write and self.engine.dialect.name == "sqlite":
-                await session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
-            return await work(session)
+        async with self._sessions() as session:
+            async with session.begin():
+                if write and self.engine.dialect.name == "sqlite":
+                    await session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
+                result = await work(session)
+            for callback in session.info.pop(_AFTER_COMMIT, []):
+                try:
+                    await callback()
+                except Exception:  # the data is committed: report, but do not fail the request
+                    logger.exception("after-commit callback failed")
+            return result

@@ -43,6 +43,7 @@ def _create_postgresql_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(
         settings.database_url,
         echo=settings.db_echo,
+        hide_parameters=True,  # statement parameters (password hashes, emails) never reach error logs
         connect_args={"server_settings": server_settings, "timeout": settings.db_connect_timeout_seconds},
         **_pool_options(settings),
     )
@@ -55,6 +56,7 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(
         url,
         echo=settings.db_echo,
+        hide_parameters=True,  # statement parameters (password hashes, emails) never reach error logs
         connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
         **_pool_options(settings),
     )

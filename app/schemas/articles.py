@@ -7,7 +7,15 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.db.models import TAG_MAX, TITLE_MAX
-from app.schemas.base import ApiModel, InputModel, NotBlank, Timestamp
+from app.schemas.base import (
+    NOT_BLANK_PATTERN,
+    NOT_BLANK_SCHEMA,
+    ApiModel,
+    InputModel,
+    NotBlank,
+    Timestamp,
+    not_nullable,
+)
 from app.schemas.profiles import ProfileOut
 
 DESCRIPTION_MAX = 1000
@@ -37,11 +45,18 @@ def _normalize_tag_list(values: list[str]) -> list[str]:
     return tags
 
 
-TagList = Annotated[list[str], Field(max_length=TAG_LIST_INPUT_MAX), AfterValidator(_normalize_tag_list)]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX), NotBlank]
-Description = Annotated[str, StringConstraints(min_length=1, max_length=DESCRIPTION_MAX), NotBlank]
-Body = Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX), NotBlank]
-CommentBody = Annotated[str, StringConstraints(min_length=1, max_length=COMMENT_MAX), NotBlank]
+# Documented per tag: not blank. The rest (40 characters after trimming, printable, 10 distinct
+# per article) depends on trimming and de-duplication, which JSON Schema cannot express.
+TagInput = Annotated[str, Field(json_schema_extra={"minLength": 1, "pattern": NOT_BLANK_PATTERN})]
+TagList = Annotated[list[TagInput], Field(max_length=TAG_LIST_INPUT_MAX), AfterValidator(_normalize_tag_list)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX), NotBlank, NOT_BLANK_SCHEMA]
+Description = Annotated[
+    str, StringConstraints(min_length=1, max_length=DESCRIPTION_MAX), NotBlank, NOT_BLANK_SCHEMA
+]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX), NotBlank, NOT_BLANK_SCHEMA]
+CommentBody = Annotated[
+    str, StringConstraints(min_length=1, max_length=COMMENT_MAX), NotBlank, NOT_BLANK_SCHEMA
+]
 
 
 class NewArticle(InputModel):
@@ -54,10 +69,10 @@ class NewArticle(InputModel):
 class ArticleUpdate(InputModel):
     """Only the fields given change. ``tagList``, an extension of the spec, replaces the tags."""
 
-    title: Title | None = None
-    description: Description | None = None
-    body: Body | None = None
-    tag_list: TagList | None = None
+    title: Title | None = Field(default=None, json_schema_extra=not_nullable)
+    description: Description | None = Field(default=None, json_schema_extra=not_nullable)
+    body: Body | None = Field(default=None, json_schema_extra=not_nullable)
+    tag_list: TagList | None = Field(default=None, json_schema_extra=not_nullable)
 
     @field_validator("title", "description", "body", "tag_list", mode="before")
     @classmethod

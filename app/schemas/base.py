@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 
@@ -29,6 +37,18 @@ def _not_blank(value: str) -> str:
 
 
 NotBlank = AfterValidator(_not_blank)
+# How the OpenAPI document states "not blank": some character that ``str.strip`` keeps. Spelled
+# out, because regex engines disagree on ``\s`` (Python's includes U+001C-U+001F, ECMA's U+FEFF).
+NOT_BLANK_PATTERN = r"[^\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+NOT_BLANK_SCHEMA = Field(json_schema_extra={"pattern": NOT_BLANK_PATTERN})
+
+
+def not_nullable(schema: dict[str, Any]) -> None:
+    """``json_schema_extra`` of optional fields that refuse ``null``: documents the value's own
+    schema without the ``null`` alternative (leaving the field out is how to change nothing)."""
+    for option in schema.pop("anyOf", []):
+        if option != {"type": "null"}:
+            schema.update(option)
 
 
 class ApiModel(BaseModel):

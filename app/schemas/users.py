@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints, field_validator
 
 from app.db.models import EMAIL_MAX, IMAGE_URL_MAX, USERNAME_MAX
-from app.schemas.base import ApiModel, InputModel
+from app.schemas.base import ApiModel, InputModel, not_nullable
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 256
@@ -34,12 +34,21 @@ def _http_url_or_none(value: str | None) -> str | None:
 
 
 Username = Annotated[
-    str, StringConstraints(min_length=1, max_length=USERNAME_MAX), AfterValidator(_valid_username)
+    str,
+    StringConstraints(min_length=1, max_length=USERNAME_MAX),
+    AfterValidator(_valid_username),
+    Field(json_schema_extra={"pattern": r"^(?!\.\.?$)[A-Za-z0-9_.-]+$"}),
 ]
 Email = Annotated[EmailStr, StringConstraints(max_length=EMAIL_MAX), AfterValidator(_lower_email)]
 Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
 Bio = Annotated[str | None, Field(max_length=BIO_MAX)]
-ImageUrl = Annotated[str | None, Field(max_length=IMAGE_URL_MAX), AfterValidator(_http_url_or_none)]
+ImageUrl = Annotated[
+    str | None,
+    Field(
+        max_length=IMAGE_URL_MAX, json_schema_extra={"pattern": r"^$|^[Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#]\S*$"}
+    ),
+    AfterValidator(_http_url_or_none),
+]
 
 
 class NewUser(InputModel):
@@ -56,9 +65,9 @@ class LoginCredentials(InputModel):
 class UserUpdate(InputModel):
     """Only the fields given change; ``null`` or ``""`` clears bio and image."""
 
-    username: Username | None = None
-    email: Email | None = None
-    password: Password | None = None
+    username: Username | None = Field(default=None, json_schema_extra=not_nullable)
+    email: Email | None = Field(default=None, json_schema_extra=not_nullable)
+    password: Password | None = Field(default=None, json_schema_extra=not_nullable)
     bio: Bio = None
     image: ImageUrl = None
 

@@ -9,6 +9,7 @@ from app.db.models import Article, User
 from app.db.repositories import articles
 from app.db.repositories.articles import ArticleFilter
 from app.db.types import utc_now
+from app.events.model import Event, EventType
 from app.exceptions import Forbidden, NotFound, ServiceUnavailable
 from app.schemas.articles import ArticleUpdate, NewArticle
 from app.security.tokens import TokenClaims
@@ -94,6 +95,10 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
         )
         await _claim_slug(session, article, data.title)
         await articles.add_tags(session, article.id, data.tag_list)
+        published = Event(
+            type=EventType.ARTICLE_PUBLISHED, slug=article.slug, author=author.username, author_id=author.id
+        )
+        await ctx.events.stage(session, published)
         return await articles.get_view(session, article.id, viewer_id=author.id)
 
     return await ctx.db.write(work)
@@ -136,20 +141,25 @@ async def delete(ctx: AppContext, claims: TokenClaims, slug: str) -> None:
 
 
 async def favorite(ctx: AppContext, claims: TokenClaims, slug: str) -> domain.Article:
-    async def work(session: AsyncSession) -> domain.Article:
-        user = await current_user(session, claims)
-        article = await find(session, slug)
-        await articles.favorite(session, user_id=user.id, article_id=article.id)
-        return await articles.get_view(session, article.id, viewer_id=user.id)
-
-    return await ctx.db.write(work)
+    return await _set_favorite(ctx, claims, slug, favorite=True)
 
 
 async def unfavorite(ctx: AppContext, claims: TokenClaims, slug: str) -> domain.Article:
+    return await _set_favorite(ctx, claims, slug, favorite=False)
+
+
+async def _set_favorite(ctx: AppContext, claims: TokenClaims, slug: str, *, favorite: bool) -> domain.Article:
     async def work(session: AsyncSession) -> domain.Article:
         user = await current_user(session, claims)
         article = await find(session, slug)
-        await articles.unfavorite(session, user_id=user.id, article_id=article.id)
+        change = articles.favorite if favorite else articles.unfavorite
+        if await change(session, user_id=user.id, article_id=article.id):
+            view = await articles.get_view(session, article.id, viewer_id=user.id)
+            event = Event(
+                type=EventType.FAVORITES_CHANGED, slug=view.slug, favorites_count=view.favorites_count
+            )
+            await ctx.events.stage(session, event)
+            return view
         return await articles.get_view(session, article.id, viewer_id=user.id)
 
     return await ctx.db.write(work)

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import domain
 from app.db.repositories import comments
+from app.events.model import Event, EventType
 from app.exceptions import Forbidden, NotFound
 from app.schemas.articles import NewComment
 from app.security.tokens import TokenClaims
@@ -28,6 +29,8 @@ async def add(ctx: AppContext, claims: TokenClaims, slug: str, data: NewComment)
         author = await current_user(session, claims)
         article = await find_article(session, slug)
         comment = await comments.add(session, article_id=article.id, author_id=author.id, body=data.body)
+        event = Event(type=EventType.COMMENT_CREATED, slug=article.slug, comment_id=comment.id)
+        await ctx.events.stage(session, event)
         return await comments.get_view(session, comment.id, viewer_id=author.id)
 
     return await ctx.db.write(work)
@@ -43,5 +46,7 @@ async def delete(ctx: AppContext, claims: TokenClaims, slug: str, comment_id: in
         if comment.author_id != user.id:
             raise Forbidden("only the author may delete this comment")
         await comments.remove(session, comment)
+        event = Event(type=EventType.COMMENT_DELETED, slug=article.slug, comment_id=comment_id)
+        await ctx.events.stage(session, event)
 
     await ctx.db.write(work)

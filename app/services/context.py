@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 from app.db.database import Database
 from app.db.engine import create_engine
+from app.events.bus import EventBus, InProcessBus
+from app.events.postgres import PostgresBus
+from app.events.streams import StreamLimiter
 from app.security.passwords import PasswordHashing
+from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenCodec
 from config import Settings
 
@@ -17,6 +21,9 @@ class AppContext:
     db: Database
     passwords: PasswordHashing
     tokens: TokenCodec
+    events: EventBus
+    streams: StreamLimiter
+    limits: RateLimits
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppContext:
@@ -25,7 +32,24 @@ class AppContext:
             db=Database(create_engine(settings), retry_attempts=settings.db_retry_attempts),
             passwords=PasswordHashing(settings),
             tokens=TokenCodec(settings),
+            events=_event_bus(settings),
+            streams=StreamLimiter(
+                per_process=settings.events_max_streams, per_user=settings.events_max_streams_per_user
+            ),
+            limits=RateLimits(settings),
         )
 
+    async def start(self) -> None:
+        await self.events.start()
+
     async def close(self) -> None:
+        await self.events.stop()
+        await self.limits.close()
         await self.db.dispose()
+
+
+def _event_bus(settings: Settings) -> EventBus:
+    sizes = {"queue_size": settings.events_queue_size, "retention": settings.events_retention}
+    if settings.uses_postgres_events:
+        return PostgresBus(settings.database_url, **sizes)
+    return InProcessBus(**sizes)

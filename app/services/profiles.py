@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import domain
 from app.db.models import User
 from app.db.repositories import users
+from app.events.model import Event, EventType
 from app.exceptions import InvalidInput, NotFound
 from app.security.tokens import TokenClaims
 from app.services.context import AppContext
@@ -41,6 +42,7 @@ async def follow(ctx: AppContext, claims: TokenClaims, username: str) -> domain.
         if user.id == viewer.id:
             raise InvalidInput.for_field("username", "can't be followed by yourself")
         await users.follow(session, follower_id=viewer.id, followee_id=user.id)
+        await ctx.events.stage(session, Event(type=EventType.FOLLOWS_CHANGED, user_id=viewer.id))
         return _profile(user, following=True)
 
     return await ctx.db.write(work)
@@ -51,6 +53,7 @@ async def unfollow(ctx: AppContext, claims: TokenClaims, username: str) -> domai
         viewer = await current_user(session, claims)
         user = await _find(session, username)
         await users.unfollow(session, follower_id=viewer.id, followee_id=user.id)
+        await ctx.events.stage(session, Event(type=EventType.FOLLOWS_CHANGED, user_id=viewer.id))
         return _profile(user, following=False)
 
     return await ctx.db.write(work)

@@ -10,6 +10,8 @@ from slugify import slugify
 BASE_MAX = 200
 SUFFIX_LENGTH = 6
 _ALPHABET = string.ascii_lowercase + string.digits
+# Words the API gives another meaning at /api/articles/<word>: an article there could never be read.
+RESERVED = frozenset({"feed"})
 
 
 def base_slug(title: str) -> str:
@@ -18,9 +20,9 @@ def base_slug(title: str) -> str:
 
 
 def candidates(title: str, *, attempts: int = 8) -> list[str]:
-    """The plain slug first, then suffixed ones that are unique with overwhelming probability."""
+    """The plain slug first (unless reserved), then suffixed ones, unique with overwhelming probability."""
     base = base_slug(title)
     suffixed = [
         f"{base}-{''.join(secrets.choice(_ALPHABET) for _ in range(SUFFIX_LENGTH))}" for _ in range(attempts)
     ]
-    return [base, *suffixed]
+    return suffixed if base in RESERVED else [base, *suffixed]

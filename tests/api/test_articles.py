@@ -412,6 +412,17 @@ async def test_a_repeated_title_gets_a_suffixed_unique_slug(client: httpx.AsyncC
 
 
 # DECISIONS: the slug changes when the title changes; the old slug then answers 404.
+# /api/articles/feed is the feed, so an article titled "Feed" must live at another slug.
+async def test_an_article_titled_feed_gets_a_slug_it_can_be_read_at(client: httpx.AsyncClient) -> None:
+    user = await register(client)
+
+    article = await create_article(client, user["token"], title="Feed")
+
+    assert re.fullmatch(r"feed-[a-z0-9]{6}", article["slug"])
+    fetched = await client.get(f"/api/articles/{article['slug']}")
+    assert fetched.json()["article"]["title"] == "Feed"
+
+
 async def test_changing_the_title_changes_the_slug_and_retires_the_old_one(client: httpx.AsyncClient) -> None:
     user = await register(client)
     article = await create_article(client, user["token"], title="First title")

@@ -123,9 +123,46 @@ async def test_wrong_method_is_405_in_the_envelope_with_allowed_methods(client: 
     assert response.headers["allow"] == "GET"
 
 
+# RFC 9110: a 405's Allow lists every method of the resource, not those of one route.
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("OPTIONS", "/api/user", "GET, PUT"),
+        ("PATCH", "/api/articles/some-slug", "DELETE, GET, PUT"),
+        ("DELETE", "/api/profiles/jake", "GET"),
+        ("PUT", "/api/profiles/jake/follow", "DELETE, POST"),
+        ("PATCH", "/api/articles/feed", "GET"),  # the feed, not an article slugged "feed"
+    ],
+)
+async def test_a_405_allows_every_method_of_the_resource(
+    client: httpx.AsyncClient, method: str, path: str, allowed: str
+) -> None:
+    response = await client.request(method, path)
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+
+
+async def test_a_405_on_a_page_is_the_error_page_with_allowed_methods(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/login")
+
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["allow"] == "GET, POST"
+
+
 async def test_malformed_json_body_is_422_in_the_envelope(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/users", content=b'{"user": {"username": ', headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 422
+    assert response.json() == _error("body is not valid JSON")
+
+
+async def test_a_json_body_that_is_not_utf8_is_422_like_any_malformed_json(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/users/login", content=b'{"user": "\xff\xfe"}', headers={"Content-Type": "application/json"}
     )
 
     assert response.status_code == 422
@@ -424,6 +461,47 @@ async def test_openapi_declares_route_specific_errors(
     document = (await client.get("/openapi.json")).json()
 
     assert status in document["paths"][path][method]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "security"),
+    [
+        ("get", "/api/articles", [{"Token": []}, {}]),
+        ("get", "/api/articles/{slug}", [{"Token": []}, {}]),
+        ("get", "/api/articles/{slug}/comments", [{"Token": []}, {}]),
+        ("get", "/api/profiles/{username}", [{"Token": []}, {}]),
+        ("get", "/api/articles/feed", [{"Token": []}]),
+        ("get", "/api/user", [{"Token": []}]),
+        ("post", "/api/articles", [{"Token": []}]),
+    ],
+)
+async def test_openapi_tells_optional_from_required_authentication(
+    client: httpx.AsyncClient, method: str, path: str, security: list[dict[str, list[str]]]
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+
+    assert document["paths"][path][method]["security"] == security
+
+
+async def test_openapi_declares_429_on_every_write(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+
+    writes = [
+        (method, path)
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method in {"post", "put", "delete"}
+    ]
+    assert len(writes) == 12
+    assert all("429" in document["paths"][path][method]["responses"] for method, path in writes)
+
+
+async def test_openapi_offers_no_null_for_update_fields_that_refuse_it(client: httpx.AsyncClient) -> None:
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+
+    for model, field in [("ArticleUpdate", "title"), ("ArticleUpdate", "tagList"), ("UserUpdate", "email")]:
+        assert "anyOf" not in schemas[model]["properties"][field]
+    assert {"type": "null"} in schemas["UserUpdate"]["properties"]["bio"]["anyOf"]  # null clears the bio
 
 
 async def test_docs_can_be_switched_off(sqlite_url: str) -> None:

@@ -340,7 +340,6 @@ async def test_a_login_with_a_nul_character_in_the_email_is_refused(client: http
 
 # DECISIONS: 429 with Retry-After after too many failed logins from one client.
 @on_sqlite_only
-@pytest.mark.xfail(strict=True, reason="login throttling (429 with Retry-After) is not implemented yet")
 async def test_repeated_failed_logins_are_throttled_with_retry_after(client: httpx.AsyncClient) -> None:
     user = await register(client)
 

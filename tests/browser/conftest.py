@@ -8,23 +8,15 @@ downloads a browser here.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.browser.support import LiveApi
-from tests.conftest import TEST_JWT_SECRET
 from tests.databases import SqliteDatabases
+from tests.servers import running_servers
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Flags for a closed network and a root user (see the machine notes): no sandbox, no background traffic.
 CHROMIUM_ARGS = [
@@ -37,27 +29,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-STARTUP_TIMEOUT_SECONDS = 30
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/tags", timeout=1):
-                return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)
-    raise RuntimeError(f"server did not answer within {STARTUP_TIMEOUT_SECONDS} s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="module")
@@ -65,32 +36,10 @@ def live_server(sqlite_databases: SqliteDatabases, tmp_path_factory: pytest.Temp
     """The base URL of a real server on a fresh SQLite database, for this test module."""
     directory = tmp_path_factory.mktemp("live")
     database_url = sqlite_databases.create_from_template(directory / "conduit.sqlite3")
-    port = _free_port()
-    log = directory / "server.log"
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "DATABASE_URL": database_url,
-        "JWT_SECRET": TEST_JWT_SECRET,
-    }
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_serving(url, process, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    # Rate limits off: a module's tests all sign up and write from the one loopback address
+    # (tests/api/test_rate_limits.py covers the limits).
+    with running_servers(database_url, directory, RATE_LIMITS_ENABLED="false") as [server]:
+        yield server.url
 
 
 # Module scope, not session: Playwright's sync API runs an event loop in this thread while it is

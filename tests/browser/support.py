@@ -120,6 +120,19 @@ class LiveApi:
         return self._http.post(path, json=json, headers=headers)
 
 
+MARKER = "window.__marker"
+
+
+def set_marker(page: Page) -> None:
+    """A value that lives only as long as this document: a full page load would drop it."""
+    page.evaluate(f"{MARKER} = 1")
+
+
+def assert_not_reloaded(page: Page, url: str) -> None:
+    assert page.evaluate(MARKER) == 1, "the page navigated: the update was not done in place"
+    assert page.url == url
+
+
 _CSRF_INPUT = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)">')
 
 

@@ -11,27 +11,17 @@ import re
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.support import (
+    MARKER,
     LiveApi,
+    assert_not_reloaded,
     favorite_button,
     follow_button,
     nav_profile_link,
+    set_marker,
     sign_in,
     sign_in_with_the_form,
 )
 from tests.helpers import PASSWORD, unique_name
-
-MARKER = "window.__marker"
-
-
-def set_marker(page: Page) -> None:
-    """A value that lives only as long as this document: a full page load would drop it."""
-    page.evaluate(f"{MARKER} = 1")
-
-
-def assert_not_reloaded(page: Page, url: str) -> None:
-    assert page.evaluate(MARKER) == 1, "the page navigated: the update was not done in place"
-    assert page.url == url
-
 
 # --- accounts -----------------------------------------------------------------------------------
 

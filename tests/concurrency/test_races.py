@@ -27,7 +27,9 @@ RACERS = 50
 
 @pytest.fixture
 def settings(postgres_url: str) -> Settings:
-    return make_settings(postgres_url, db_pool_size=20, db_max_overflow=40)
+    # Rate limits off: fifty registrations from one client are the point here, not abuse
+    # (tests/api/test_rate_limits.py covers the limits).
+    return make_settings(postgres_url, db_pool_size=20, db_max_overflow=40, rate_limits_enabled=False)
 
 
 async def _count(context: AppContext, query: Any) -> int:

@@ -1,5 +1,6 @@
 """The settings schema: environments, the rules that keep unsafe values out of staging and production,
-CORS origins, supported database URLs, and the test environment's cheaper password hashing."""
+CORS origins, allowed hosts, rate limits, supported database and Redis URLs, and the test
+environment's cheaper password hashing."""
 
 from __future__ import annotations
 
@@ -11,7 +12,19 @@ from config.settings import DEFAULT_DATABASE_URL, DEVELOPMENT_JWT_SECRET, MIN_JW
 
 STRONG_SECRET = "s" * MIN_JWT_SECRET_LENGTH
 POSTGRES_URL = "postgresql+asyncpg://conduit:secret@db.internal/conduit"
-SETTINGS_VARIABLES = ["APP_ENV", "DATABASE_URL", "JWT_SECRET", "CORS_ORIGINS", "PASSWORD_HASH_TIME_COST"]
+SETTINGS_VARIABLES = [
+    "APP_ENV",
+    "DATABASE_URL",
+    "JWT_SECRET",
+    "CORS_ORIGINS",
+    "PASSWORD_HASH_TIME_COST",
+    "ALLOWED_HOSTS",
+    "REDIS_URL",
+    "RATE_LIMITS_ENABLED",
+    "RATE_LIMIT_FAILED_LOGINS",
+    "RATE_LIMIT_REGISTRATIONS",
+    "RATE_LIMIT_WRITES",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +45,9 @@ def test_the_environment_defaults_to_development() -> None:
 def test_app_env_accepts_each_known_environment(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("APP_ENV", value)
 
-    settings = load_settings(jwt_secret=STRONG_SECRET, database_url=POSTGRES_URL)
+    settings = load_settings(
+        jwt_secret=STRONG_SECRET, database_url=POSTGRES_URL, allowed_hosts="conduit.example"
+    )
 
     assert settings.app_env == value
 
@@ -73,12 +88,14 @@ def test_production_accepts_a_strong_secret_and_a_database_url_from_the_environm
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("JWT_SECRET", STRONG_SECRET)
     monkeypatch.setenv("DATABASE_URL", POSTGRES_URL)
+    monkeypatch.setenv("ALLOWED_HOSTS", "conduit.example")
 
     settings = load_settings()
 
     assert settings.is_production_like
     assert settings.jwt_secret.get_secret_value() == STRONG_SECRET
     assert settings.database_url == POSTGRES_URL
+    assert settings.allowed_hosts == ["conduit.example"]
 
 
 @pytest.mark.parametrize("env", ["development", "test"])
@@ -198,3 +215,117 @@ def test_an_explicit_argon2_cost_wins_in_the_test_environment(monkeypatch: pytes
         settings.password_hash_memory_kib,
         settings.password_hash_parallelism,
     ) == (2, 2048, 1)
+
+
+# --- allowed hosts ------------------------------------------------------------------------------
+
+PRODUCTION = {"jwt_secret": STRONG_SECRET, "database_url": POSTGRES_URL}
+
+
+def test_allowed_hosts_default_to_the_loopback_names() -> None:
+    assert load_settings().allowed_hosts == ["localhost", "127.0.0.1", "testserver", "[::1]"]
+
+
+def test_allowed_hosts_are_read_as_a_comma_separated_lower_cased_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ALLOWED_HOSTS", " Conduit.Example , *.example.com,,")
+
+    assert load_settings().allowed_hosts == ["conduit.example", "*.example.com"]
+
+
+@pytest.mark.parametrize("value", ["exa*mple.com", "*example.com", "**.example.com", "conduit.*", ",,"])
+def test_host_patterns_other_than_a_name_or_a_leading_wildcard_are_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("ALLOWED_HOSTS", value)
+
+    with pytest.raises(ValidationError, match="ALLOWED_HOSTS"):
+        load_settings()
+
+
+@pytest.mark.parametrize("env", ["staging", "production"])
+def test_production_like_environments_require_explicit_allowed_hosts(env: str) -> None:
+    with pytest.raises(ValidationError, match=f"ALLOWED_HOSTS must be set explicitly when APP_ENV={env}"):
+        load_settings(app_env=env, **PRODUCTION)
+
+
+@pytest.mark.parametrize("value", ["*", "conduit.example,*"])
+def test_production_refuses_a_bare_wildcard_host(value: str) -> None:
+    with pytest.raises(ValidationError, match="ALLOWED_HOSTS must not be '\\*' when APP_ENV=production"):
+        load_settings(app_env="production", allowed_hosts=value, **PRODUCTION)
+
+
+def test_production_accepts_subdomain_wildcards() -> None:
+    settings = load_settings(
+        app_env="production", allowed_hosts="conduit.example,*.conduit.example", **PRODUCTION
+    )
+
+    assert settings.allowed_hosts == ["conduit.example", "*.conduit.example"]
+
+
+# --- rate limits and Redis ----------------------------------------------------------------------
+
+
+def test_rate_limits_are_on_by_default_in_process_memory() -> None:
+    settings = load_settings(app_env="test")
+
+    assert settings.rate_limits_enabled
+    assert settings.redis_url is None
+    assert (
+        settings.rate_limit_failed_logins,
+        settings.rate_limit_registrations,
+        settings.rate_limit_writes,
+    ) == ("10/minute", "20/hour", "300/minute")
+
+
+def test_rate_limits_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RATE_LIMITS_ENABLED", "false")
+    monkeypatch.setenv("RATE_LIMIT_FAILED_LOGINS", "5/minute;20/hour")
+
+    settings = load_settings()
+
+    assert not settings.rate_limits_enabled
+    assert settings.rate_limit_failed_logins == "5/minute;20/hour"
+
+
+@pytest.mark.parametrize("value", ["ten per minute", "0/minute", "", "10/fortnight", "10/minute;"])
+@pytest.mark.parametrize(
+    "variable", ["RATE_LIMIT_FAILED_LOGINS", "RATE_LIMIT_REGISTRATIONS", "RATE_LIMIT_WRITES"]
+)
+def test_an_unreadable_or_empty_rate_limit_is_refused(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ValidationError, match=variable.lower()):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1:6379/0",
+        "rediss://:secret@cache.internal:6380",
+        "redis+unix:///run/redis.sock",
+        "async+redis://r:6379",
+    ],
+)
+def test_redis_urls_are_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("REDIS_URL", url)
+
+    assert load_settings().redis_url == url
+
+
+def test_an_empty_redis_url_means_no_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "  ")
+
+    assert load_settings().redis_url is None
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:6379", "memcached://127.0.0.1:11211", "127.0.0.1:6379"])
+def test_a_non_redis_url_is_refused(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("REDIS_URL", url)
+
+    with pytest.raises(ValidationError, match="REDIS_URL must use redis://"):
+        load_settings()

@@ -76,3 +76,12 @@ def test_the_other_candidates_are_distinct_suffixed_slugs() -> None:
 def test_candidates_of_the_same_title_differ_between_calls() -> None:
     # Two writers racing for one title must not try the same suffixes in the same order.
     assert candidates("Dragons")[1:] != candidates("Dragons")[1:]
+
+
+# /api/articles/feed is the feed: an article slugged "feed" could never be read there.
+@pytest.mark.parametrize("title", ["Feed", "FEED!", " feed "])
+def test_a_title_whose_slug_is_reserved_only_gets_suffixed_candidates(title: str) -> None:
+    slugs = candidates(title, attempts=3)
+
+    assert len(slugs) == 3
+    assert all(re.fullmatch(rf"feed-[a-z0-9]{{{SUFFIX_LENGTH}}}", slug) for slug in slugs)

@@ -420,7 +420,9 @@ async def test_favoriting_with_htmx_returns_the_compact_button_fragment(scene: S
 
     assert response.status_code == 200
     fragment = response.text.strip()
-    assert fragment.startswith('<form class="inline-form favorite-form" method="post"')
+    assert fragment.startswith(
+        '<form class="inline-form favorite-form" data-favorite-slug="how-to-train-your-dragon" method="post"'
+    )
     assert fragment.endswith("</form>")
     assert "<html" not in fragment
     assert f'action="{PAGE}/unfavorite"' in fragment

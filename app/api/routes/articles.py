@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import Caller, Context, OptionalCaller
-from app.api.responses import errors
+from app.api.responses import OPTIONAL_AUTH, errors
 from app.domain import Article, ArticlePage
 from app.schemas.articles import (
     ArticleListQuery,
@@ -31,7 +31,13 @@ def _list_response(page: ArticlePage) -> ArticleListResponse:
     return ArticleListResponse.model_validate(page)
 
 
-@router.get("", name="articles:list", responses=errors(401), summary="Get recent articles globally")
+@router.get(
+    "",
+    name="articles:list",
+    responses=errors(401),
+    summary="Get recent articles globally",
+    openapi_extra=OPTIONAL_AUTH,
+)
 async def list_articles(
     query: Annotated[ArticleListQuery, Query()], ctx: Context, caller: OptionalCaller
 ) -> ArticleListResponse:
@@ -58,20 +64,26 @@ async def feed(query: Annotated[ListQuery, Query()], ctx: Context, caller: Calle
     "",
     name="articles:create",
     status_code=status.HTTP_201_CREATED,
-    responses=errors(401, 413),
+    responses=errors(401, 413, 429),
     summary="Create an article",
 )
 async def create_article(request: NewArticleRequest, ctx: Context, caller: Caller) -> ArticleResponse:
     return _article_response(await articles.create(ctx, caller, request.article))
 
 
-@router.get("/{slug}", name="articles:get", responses=errors(401, 404), summary="Get an article")
+@router.get(
+    "/{slug}",
+    name="articles:get",
+    responses=errors(401, 404),
+    summary="Get an article",
+    openapi_extra=OPTIONAL_AUTH,
+)
 async def get_article(slug: str, ctx: Context, caller: OptionalCaller) -> ArticleResponse:
     return _article_response(await articles.get(ctx, caller, slug))
 
 
 @router.put(
-    "/{slug}", name="articles:update", responses=errors(401, 403, 404, 413), summary="Update an article"
+    "/{slug}", name="articles:update", responses=errors(401, 403, 404, 413, 429), summary="Update an article"
 )
 async def update_article(
     slug: str, request: ArticleUpdateRequest, ctx: Context, caller: Caller
@@ -84,7 +96,7 @@ async def update_article(
     name="articles:delete",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=errors(401, 403, 404),
+    responses=errors(401, 403, 404, 429),
     summary="Delete an article",
 )
 async def delete_article(slug: str, ctx: Context, caller: Caller) -> None:
@@ -92,7 +104,10 @@ async def delete_article(slug: str, ctx: Context, caller: Caller) -> None:
 
 
 @router.post(
-    "/{slug}/favorite", name="articles:favorite", responses=errors(401, 404), summary="Favorite an article"
+    "/{slug}/favorite",
+    name="articles:favorite",
+    responses=errors(401, 404, 429),
+    summary="Favorite an article",
 )
 async def favorite(slug: str, ctx: Context, caller: Caller) -> ArticleResponse:
     return _article_response(await articles.favorite(ctx, caller, slug))
@@ -101,7 +116,7 @@ async def favorite(slug: str, ctx: Context, caller: Caller) -> ArticleResponse:
 @router.delete(
     "/{slug}/favorite",
     name="articles:unfavorite",
-    responses=errors(401, 404),
+    responses=errors(401, 404, 429),
     summary="Unfavorite an article",
 )
 async def unfavorite(slug: str, ctx: Context, caller: Caller) -> ArticleResponse:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from app.api.deps import Caller, Context, OptionalCaller
-from app.api.responses import errors
+from app.api.responses import OPTIONAL_AUTH, errors
 from app.schemas.articles import CommentListResponse, CommentOut, CommentResponse, NewCommentRequest
 from app.services import comments
 
@@ -16,14 +16,20 @@ router = APIRouter(prefix="/articles/{slug}/comments", tags=["Comments"])
 CommentId = Annotated[int, Path(alias="id", ge=1, le=2**63 - 1, description="ID of the comment")]
 
 
-@router.get("", name="comments:list", responses=errors(401, 404), summary="Get comments for an article")
+@router.get(
+    "",
+    name="comments:list",
+    responses=errors(401, 404),
+    summary="Get comments for an article",
+    openapi_extra=OPTIONAL_AUTH,
+)
 async def list_comments(slug: str, ctx: Context, caller: OptionalCaller) -> CommentListResponse:
     found = await comments.list_comments(ctx, caller, slug)
     return CommentListResponse(comments=[CommentOut.model_validate(comment) for comment in found])
 
 
 @router.post(
-    "", name="comments:add", responses=errors(401, 404, 413), summary="Create a comment for an article"
+    "", name="comments:add", responses=errors(401, 404, 413, 429), summary="Create a comment for an article"
 )
 async def add_comment(slug: str, request: NewCommentRequest, ctx: Context, caller: Caller) -> CommentResponse:
     return CommentResponse(
@@ -36,7 +42,7 @@ async def add_comment(slug: str, request: NewCommentRequest, ctx: Context, calle
     name="comments:delete",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=errors(401, 403, 404),
+    responses=errors(401, 403, 404, 429),
     summary="Delete a comment for an article",
 )
 async def delete_comment(slug: str, comment_id: CommentId, ctx: Context, caller: Caller) -> None:

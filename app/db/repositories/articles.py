@@ -225,8 +225,8 @@ async def popular_tags(session: AsyncSession) -> list[str]:
 # --- favorites ----------------------------------------------------------------------------------
 
 
-async def favorite(session: AsyncSession, *, user_id: int, article_id: int) -> None:
-    """Idempotent; the article's counter moves only when a row was really added."""
+async def favorite(session: AsyncSession, *, user_id: int, article_id: int) -> bool:
+    """Idempotent; the article's counter moves only when a row was really added (then ``True``)."""
     inserted = await session.scalar(
         insert_or_ignore(session, Favorite)
         .values(user_id=user_id, article_id=article_id)
@@ -238,9 +238,11 @@ async def favorite(session: AsyncSession, *, user_id: int, article_id: int) -> N
             .where(Article.id == article_id)
             .values(favorites_count=Article.favorites_count + 1)
         )
+    return inserted is not None
 
 
-async def unfavorite(session: AsyncSession, *, user_id: int, article_id: int) -> None:
+async def unfavorite(session: AsyncSession, *, user_id: int, article_id: int) -> bool:
+    """Idempotent; the counter moves only when a row was really removed (then ``True``)."""
     removed = await session.scalar(
         delete(Favorite)
         .where(Favorite.user_id == user_id, Favorite.article_id == article_id)
@@ -252,3 +254,4 @@ async def unfavorite(session: AsyncSession, *, user_id: int, article_id: int) ->
             .where(Article.id == article_id)
             .values(favorites_count=Article.favorites_count - 1)
         )
+    return removed is not None

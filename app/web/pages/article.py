@@ -107,6 +107,15 @@ async def _comment_refused(
     return response
 
 
+@router.get("/article/{slug}/comments", name="pages:comments")
+async def comments_fragment(request: Request, ctx: Context, visitor: MaybeVisitor, slug: str) -> Response:
+    """The comments list alone: what live updates reload when someone comments."""
+    listing = await comments.list_comments(ctx, claims_of(visitor), slug)
+    return render(
+        request, "partials/comments.html", page_context(request, visitor, slug=slug, comments=listing)
+    )
+
+
 @router.post("/article/{slug}/comments", name="pages:add-comment")
 async def add_comment(
     request: Request, ctx: Context, visitor: MaybeVisitor, slug: str, body: Text = ""

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
 from app.api.deps import Context
 from app.exceptions import InvalidInput, NotAuthenticated
 from app.schemas.users import LoginCredentials, NewUser
+from app.security.rate_limits import LoginThrottle, limit_registrations
 from app.services import users
 from app.web import forms
 from app.web.cookies import clear_session, set_session
@@ -55,6 +56,7 @@ async def login(
     request: Request,
     ctx: Context,
     visitor: MaybeVisitor,
+    attempts: LoginThrottle,
     email: Text = "",
     password: Text = "",
     next_target: NextField = "",
@@ -62,7 +64,9 @@ async def login(
     if visitor is not None:
         return _home()
     try:
-        account = await users.login(ctx, LoginCredentials(email=email, password=password))
+        credentials = LoginCredentials(email=email, password=password)
+        async with attempts.attempt(credentials.email):
+            account = await users.login(ctx, credentials)
     except ValidationError as error:
         errors = forms.from_validation(error, shown=("email", "password"))
     except NotAuthenticated as error:
@@ -85,7 +89,7 @@ async def register_page(request: Request, visitor: MaybeVisitor, next_target: Ne
     return render(request, "register.html", context)
 
 
-@router.post("/register", name="pages:register-submit")
+@router.post("/register", name="pages:register-submit", dependencies=[Depends(limit_registrations)])
 async def register(
     request: Request,
     ctx: Context,

@@ -1,0 +1,1 @@
+"""Contract tests: the API against its own OpenAPI document."""
