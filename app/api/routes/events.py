@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from fastapi.sse import ServerSentEvent
 
 from app.api.deps import Context, StreamCaller
-from app.api.responses import errors
+from app.api.responses import OPTIONAL_AUTH, errors
 from app.api.sse import EVENT_STREAM_CONTENT, EventStreamResponse
 from app.events.streams import Feed, messages
 from app.services import live
@@ -66,6 +66,7 @@ async def open_stream(
         **errors(401, 404, 429, streaming=True),
     },
     summary="Stream live updates (server-sent events)",
+    openapi_extra=OPTIONAL_AUTH,
     description=DESCRIPTION,
 )
 async def stream_events(
