@@ -22,6 +22,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from app import migrations
+from app.events.postgres import asyncpg_dsn
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DATABASE = "conduit_template"
@@ -68,15 +69,8 @@ def throwaway_postgres_cluster() -> Iterator[str]:
         yield cluster.url
 
 
-def _asyncpg_dsn(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
 async def _admin(url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(_asyncpg_dsn(url))
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         for statement in statements:
             await connection.execute(statement)

@@ -10,7 +10,7 @@ from fastapi.security import APIKeyHeader
 from app.exceptions import NotAuthenticated
 from app.security.tokens import InvalidToken, TokenClaims
 from app.services.context import AppContext
-from app.web.cookies import SESSION_COOKIE
+from app.web.cookies import session_claims
 
 AUTH_SCHEMES = ("token", "bearer")
 
@@ -61,15 +61,7 @@ async def stream_claims(
 ) -> TokenClaims | None:
     """For event streams: the Authorization header, or else the site's session cookie (browsers'
     EventSource cannot send headers). A bad cookie is anonymous, as on the pages."""
-    if claims is not None:
-        return claims
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
-        return None
-    try:
-        return context.tokens.decode(cookie)
-    except InvalidToken:
-        return None
+    return claims if claims is not None else session_claims(request, context.tokens)
 
 
 Context = Annotated[AppContext, Depends(get_context)]

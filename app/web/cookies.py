@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from app.security.tokens import InvalidToken, TokenClaims, TokenCodec
 from config import Settings
 
 SESSION_COOKIE = "conduit_session"
@@ -32,3 +33,14 @@ def clear_session(response: Response, connection: HTTPConnection) -> None:
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=is_secure(connection)
     )
+
+
+def session_claims(connection: HTTPConnection, tokens: TokenCodec) -> TokenClaims | None:
+    """The claims of this browser's session cookie; ``None`` when it has none or it is forged/expired."""
+    token = connection.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return tokens.decode(token)
+    except InvalidToken:
+        return None

@@ -10,9 +10,9 @@ from fastapi import Depends, Request
 from app import domain
 from app.api.deps import Context
 from app.exceptions import NotAuthenticated
-from app.security.tokens import InvalidToken, TokenClaims
+from app.security.tokens import TokenClaims
 from app.services import users
-from app.web.cookies import SESSION_COOKIE
+from app.web.cookies import session_claims
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +29,12 @@ class SignInRequired(Exception):
 
 async def current_visitor(request: Request, ctx: Context) -> Visitor | None:
     """The signed-in visitor, or ``None``: a forged, expired or revoked session is simply signed out."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
+    claims = session_claims(request, ctx.tokens)
+    if claims is None:
         return None
     try:
-        claims = ctx.tokens.decode(token)
         account = await users.get_current(ctx, claims)
-    except (InvalidToken, NotAuthenticated):
+    except NotAuthenticated:
         return None
     return Visitor(claims=claims, account=account)
 
