@@ -238,13 +238,21 @@ async def delete_comments(ctx: AppContext, claims: TokenClaims, comment_ids: Seq
 # --- staff ----------------------------------------------------------------------------------------
 
 
-async def grant_staff(ctx: AppContext, email: str) -> domain.StaffGrant | None:
-    """Make the user with this email staff (``conduit create-admin``); ``None`` if there is none."""
+async def grant_staff(
+    ctx: AppContext, email: str, *, username: str | None = None
+) -> domain.StaffGrant | None:
+    """Make the user with this email staff (``conduit create-admin``); ``None`` if there is none.
+
+    A ``username`` that is not that user's is refused, so a typo cannot promote the wrong person."""
 
     async def work(session: AsyncSession) -> domain.StaffGrant | None:
         user = await users.get_by_email(session, email.lower())
         if user is None:
             return None
+        if username is not None and username.lower() != user.username.lower():
+            raise InvalidInput.for_field(
+                "username", f"is not that of the account with this email ({user.username})"
+            )
         already = user.is_staff
         if not already:
             await users.update_fields(session, user, {"is_staff": True, "updated_at": utc_now()})
