@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Article, AuditEntry, User
+from app.db.models import Article, AuditEntry, Tag, User
 from app.services import moderation
 from app.services.context import AppContext
 from tests.helpers import register
@@ -69,3 +69,13 @@ async def article_id(context: AppContext, slug: str) -> int:
     )
     assert found is not None
     return int(found)
+
+
+async def tag_counts(context: AppContext) -> dict[str, int]:
+    """Every tag and the number of (visible) articles it is counted on."""
+
+    async def read(session: AsyncSession) -> dict[str, int]:
+        rows = await session.execute(select(Tag.name, Tag.articles_count))
+        return dict(rows.tuples().all())
+
+    return await context.db.read(read)
