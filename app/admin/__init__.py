@@ -50,6 +50,7 @@ def install(app: FastAPI) -> None:
         session_maker=_AppSessions(app),
         base_url=BASE_URL,
         title="Conduit admin",
+        favicon_url="/static/img/favicon.svg",
         authentication_backend=StaffOnly(app),
         middlewares=[Middleware(SameOriginGuard)],
     )
