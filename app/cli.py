@@ -1,4 +1,4 @@
-"""The ``conduit`` command (also ``python -m app``): serve, migrate, seed, check.
+"""The ``conduit`` command (also ``python -m app``): serve, migrate, seed, create-admin, check.
 
 Heavy modules (the app, SQLAlchemy, Alembic) are imported inside the commands that need them,
 so ``conduit --help`` and each command start quickly.
@@ -7,7 +7,8 @@ so ``conduit --help`` and each command start quickly.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,6 +19,7 @@ cli = typer.Typer(
     help="Conduit: the RealWorld publishing platform.", no_args_is_help=True, add_completion=False
 )
 console = Console(stderr=True)
+T = TypeVar("T")
 GRACEFUL_SHUTDOWN_SECONDS = 20  # keep below the orchestrator's kill timeout (systemd's default is 90 s)
 
 
@@ -103,6 +105,67 @@ def seed(articles_per_user: Annotated[int, typer.Option(min=1, max=100)] = 4) ->
         console.print(f"demo sign-in: {AUTHORS[0][0]}@example.com / {DEMO_PASSWORD}")
 
     asyncio.run(run())
+
+
+@cli.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(help="Their email. An existing account with it is promoted.")],
+    username: Annotated[str | None, typer.Option(help="The username of a new account.")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(help="The password of a new account; asked for (hidden, twice) when not given."),
+    ] = None,
+) -> None:
+    """Make a staff account for the admin console (/admin), or make the account with EMAIL staff."""
+    from pydantic import TypeAdapter, ValidationError  # noqa: PLC0415
+
+    from app.api.errors import validation_fields  # noqa: PLC0415
+    from app.exceptions import ConduitError  # noqa: PLC0415
+    from app.schemas.users import Email, NewUser  # noqa: PLC0415
+    from app.services import moderation, users  # noqa: PLC0415
+    from app.services.context import AppContext  # noqa: PLC0415
+
+    def refuse(*problems: str) -> NoReturn:
+        for problem in problems:
+            console.print(f"[red]{problem}[/red]")
+        raise typer.Exit(2)
+
+    def refuse_invalid(error: ValidationError) -> NoReturn:
+        fields = validation_fields(error.errors())
+        refuse(*(f"{name} {problem}" for name, found in fields.items() for problem in found))
+
+    async def with_context(use: Callable[[AppContext], Awaitable[T]]) -> T:
+        context = AppContext.from_settings(get_settings())
+        try:
+            return await use(context)
+        except ConduitError as error:
+            refuse(error.message)
+        finally:
+            await context.close()
+
+    try:
+        address = TypeAdapter(Email).validate_python(email)
+    except ValidationError:
+        refuse(f"email {email!r} is not a valid email address")
+    grant = asyncio.run(with_context(lambda ctx: moderation.grant_staff(ctx, address, username=username)))
+    if grant is not None:
+        state = "was already staff" if grant.already_staff else "is now staff"
+        console.print(f"[green]existing account {grant.username} ({address}) {state}[/green]")
+        if password is not None:
+            console.print("its password was left as it was")
+        if not grant.is_active:
+            console.print("[yellow]it is deactivated: reactivate it before it can sign in[/yellow]")
+        return
+    if username is None:
+        refuse(f"no account has the email {address}: give --username (and a password) to create one")
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        data = NewUser(username=username, email=address, password=password)
+    except ValidationError as error:
+        refuse_invalid(error)
+    account = asyncio.run(with_context(lambda ctx: users.register(ctx, data, staff=True)))
+    console.print(f"[green]created staff account {account.username} ({account.email})[/green]")
 
 
 @cli.command()

@@ -60,3 +60,20 @@ class Comment:
     created_at: datetime
     updated_at: datetime
     author: Profile
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """A signed-in staff user, as the admin console knows them."""
+
+    id: int
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class StaffGrant:
+    """What ``conduit create-admin`` did to an existing account."""
+
+    username: str
+    already_staff: bool
+    is_active: bool

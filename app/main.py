@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 
+from app import admin
 from app.api.errors import JSON_MEDIA_TYPE, install_error_handlers
 from app.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.api.router import api_router
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(docs.router, include_in_schema=False)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    admin.install(app)  # /admin, for staff: see app/admin
 
     # Added innermost first: the request-context middleware wraps everything, so even a failure
     # in another middleware gets an id and the error envelope.

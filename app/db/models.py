@@ -6,8 +6,11 @@ Index notes name the query each index serves (see ``app/db/repositories``).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -15,9 +18,11 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
     func,
+    true,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.db.types import Identifier, UTCDateTime, utc_now
 
@@ -55,8 +60,15 @@ class User(Base):
     image: Mapped[str | None] = mapped_column(String(IMAGE_URL_MAX))
     # Bumped when the password changes: tokens carry it, so older tokens stop working.
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Staff may use the admin console (`conduit create-admin`).
+    is_staff: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A deactivated user cannot sign in; deactivating also bumps token_version, ending their sessions.
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    def __str__(self) -> str:  # how the admin console names a user
+        return self.username
 
 
 class Follow(Base):
@@ -91,8 +103,17 @@ class Article(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # Kept in step with the favorites table in the same transaction, so lists never count rows.
     favorites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set by a moderator: the article is then 404 to everyone but its author and left out of every
+    # list, feed and tag count (``repositories.articles``).
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    # For the admin console only; lazy="raise" keeps the app's queries explicit (no lazy loads).
+    author: Mapped[User] = relationship(lazy="raise")
+
+    def __str__(self) -> str:
+        return self.slug
 
 
 class Tag(Base):
@@ -146,8 +167,42 @@ class Comment(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(Text)
+    # Set by a moderator: the comment is then left out of every comment list.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    # For the admin console only (see Article.author).
+    author: Mapped[User] = relationship(lazy="raise")
+    article: Mapped[Article] = relationship(lazy="raise")
+
+    def __str__(self) -> str:
+        return f"comment {self.id}"
+
+
+class AuditEntry(Base):
+    """One moderation action: who did what to which row, and when. Never updated or deleted."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        # The admin console's audit log, newest first.
+        Index("ix_audit_entries_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    # The moderator; the entry outlives their account, so their name is copied too.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_username: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    action: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str] = mapped_column(String(20))
+    # No foreign key: a deleted article or comment keeps its history.
+    target_id: Mapped[int] = mapped_column(BigInteger)
+    # What the target was at the time (username, slug, title, ...), so the entry reads on its own.
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    def __str__(self) -> str:
+        return f"{self.actor_username} {self.action} {self.target_type} {self.target_id}"
 
 
 # Usernames are unique case-insensitively; profile, author and favorited look-ups use it too.

@@ -18,12 +18,19 @@ from app.services.context import AppContext
 from app.services.identity import current_user, optional_user_id
 
 
-async def find(session: AsyncSession, slug: str) -> Article:
-    """The article with this slug, or 404."""
+async def find(session: AsyncSession, slug: str, *, viewer_id: int | None) -> Article:
+    """The article with this slug as ``viewer_id`` may see it, or 404 (hidden: to all but its author)."""
     article = await articles.get_by_slug(session, slug)
-    if article is None:
+    if article is None or (article.hidden_at is not None and article.author_id != viewer_id):
         raise NotFound("article not found")
     return article
+
+
+async def remove(session: AsyncSession, article: Article) -> None:
+    """Delete the article, and stop counting it in its tags (if it was counted: visible)."""
+    tags = await articles.tag_names_of(session, article.id)
+    await articles.remove_tags(session, article.id, tags, counted=article.hidden_at is None)
+    await articles.delete_article(session, article)
 
 
 def _ensure_author(article: Article, user: User) -> None:
@@ -75,7 +82,7 @@ async def feed(ctx: AppContext, claims: TokenClaims, *, limit: int, offset: int)
 async def get(ctx: AppContext, claims: TokenClaims | None, slug: str) -> domain.Article:
     async def work(session: AsyncSession) -> domain.Article:
         viewer_id = await optional_user_id(session, claims)
-        article = await find(session, slug)
+        article = await find(session, slug, viewer_id=viewer_id)
         return await articles.get_view(session, article.id, viewer_id=viewer_id)
 
     return await ctx.db.read(work)
@@ -109,7 +116,7 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
 
     async def work(session: AsyncSession) -> domain.Article:
         user = await current_user(session, claims)
-        article = await find(session, slug)
+        article = await find(session, slug, viewer_id=user.id)
         _ensure_author(article, user)
         old_title = article.title
         for name in ("title", "description", "body"):
@@ -118,8 +125,9 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
         if data.tag_list is not None:
             current = set(await articles.tag_names_of(session, article.id))
             wanted = set(data.tag_list)
-            await articles.remove_tags(session, article.id, current - wanted)
-            await articles.add_tags(session, article.id, wanted - current)
+            counted = article.hidden_at is None
+            await articles.remove_tags(session, article.id, current - wanted, counted=counted)
+            await articles.add_tags(session, article.id, wanted - current, counted=counted)
         article.updated_at = utc_now()
         if data.title is not None and slugs.base_slug(data.title) != slugs.base_slug(old_title):
             await _claim_slug(session, article, data.title)
@@ -132,10 +140,9 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
 async def delete(ctx: AppContext, claims: TokenClaims, slug: str) -> None:
     async def work(session: AsyncSession) -> None:
         user = await current_user(session, claims)
-        article = await find(session, slug)
+        article = await find(session, slug, viewer_id=user.id)
         _ensure_author(article, user)
-        await articles.remove_tags(session, article.id, await articles.tag_names_of(session, article.id))
-        await articles.delete_article(session, article)
+        await remove(session, article)
 
     await ctx.db.write(work)
 
@@ -151,7 +158,7 @@ async def unfavorite(ctx: AppContext, claims: TokenClaims, slug: str) -> domain.
 async def _set_favorite(ctx: AppContext, claims: TokenClaims, slug: str, *, favorite: bool) -> domain.Article:
     async def work(session: AsyncSession) -> domain.Article:
         user = await current_user(session, claims)
-        article = await find(session, slug)
+        article = await find(session, slug, viewer_id=user.id)
         change = articles.favorite if favorite else articles.unfavorite
         if await change(session, user_id=user.id, article_id=article.id):
             view = await articles.get_view(session, article.id, viewer_id=user.id)

@@ -18,7 +18,7 @@ from app.services.identity import current_user, optional_user_id
 async def list_comments(ctx: AppContext, claims: TokenClaims | None, slug: str) -> list[domain.Comment]:
     async def work(session: AsyncSession) -> list[domain.Comment]:
         viewer_id = await optional_user_id(session, claims)
-        article = await find_article(session, slug)
+        article = await find_article(session, slug, viewer_id=viewer_id)
         return await comments.list_for_article(session, article.id, viewer_id=viewer_id)
 
     return await ctx.db.read(work)
@@ -27,7 +27,7 @@ async def list_comments(ctx: AppContext, claims: TokenClaims | None, slug: str) 
 async def add(ctx: AppContext, claims: TokenClaims, slug: str, data: NewComment) -> domain.Comment:
     async def work(session: AsyncSession) -> domain.Comment:
         author = await current_user(session, claims)
-        article = await find_article(session, slug)
+        article = await find_article(session, slug, viewer_id=author.id)
         comment = await comments.add(session, article_id=article.id, author_id=author.id, body=data.body)
         event = Event(type=EventType.COMMENT_CREATED, slug=article.slug, comment_id=comment.id)
         await ctx.events.stage(session, event)
@@ -39,7 +39,7 @@ async def add(ctx: AppContext, claims: TokenClaims, slug: str, data: NewComment)
 async def delete(ctx: AppContext, claims: TokenClaims, slug: str, comment_id: int) -> None:
     async def work(session: AsyncSession) -> None:
         user = await current_user(session, claims)
-        article = await find_article(session, slug)
+        article = await find_article(session, slug, viewer_id=user.id)
         comment = await comments.get_on_article(session, comment_id=comment_id, article_id=article.id)
         if comment is None:
             raise NotFound("comment not found")

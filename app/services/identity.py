@@ -11,9 +11,9 @@ from app.security.tokens import TokenClaims
 
 
 async def current_user(session: AsyncSession, claims: TokenClaims) -> User:
-    """The user the token speaks for; 401 if they are gone or their password changed since."""
+    """The user the token speaks for; 401 if they are gone, deactivated, or their password changed since."""
     user = await users.get_by_id(session, claims.user_id)
-    if user is None or user.token_version != claims.token_version:
+    if user is None or not user.is_active or user.token_version != claims.token_version:
         raise NotAuthenticated("token is no longer valid")
     return user
 

@@ -32,7 +32,7 @@ async def stream_scope(
         viewer_id = await optional_user_id(session, claims)
         scope = StreamScope(feed=feed, viewer_id=viewer_id)
         if article is not None:
-            scope.article = (await find_article(session, article)).slug
+            scope.article = (await find_article(session, article, viewer_id=viewer_id)).slug
         if feed == "following":
             if viewer_id is None:
                 raise NotAuthenticated("the following feed needs a signed-in user")

@@ -46,8 +46,9 @@ async def _ensure_unique(
         raise InvalidInput("; ".join(f"{field} {TAKEN}" for field in fields), fields=fields)
 
 
-async def register(ctx: AppContext, data: NewUser) -> domain.Account:
-    if not ctx.settings.registration_enabled:
+async def register(ctx: AppContext, data: NewUser, *, staff: bool = False) -> domain.Account:
+    """A new account; staff accounts (``conduit create-admin``) are made even if registration is closed."""
+    if not staff and not ctx.settings.registration_enabled:
         raise Forbidden("registration is closed")
     password_hash = await ctx.passwords.hash(data.password)  # slow: done before the transaction
 
@@ -55,7 +56,7 @@ async def register(ctx: AppContext, data: NewUser) -> domain.Account:
         await _ensure_unique(session, username=data.username, email=data.email, user_id=None)
         try:
             user = await users.add(
-                session, username=data.username, email=data.email, password_hash=password_hash
+                session, username=data.username, email=data.email, password_hash=password_hash, is_staff=staff
             )
         except IntegrityError as error:  # a concurrent registration won the race
             raise _clash_error(error) from error
@@ -65,11 +66,13 @@ async def register(ctx: AppContext, data: NewUser) -> domain.Account:
 
 
 async def login(ctx: AppContext, credentials: LoginCredentials) -> domain.Account:
-    """Same answer, and about the same time, for an unknown email and a wrong password."""
+    """Same answer, and about the same time, for an unknown email, a wrong password and a deactivated user."""
     user = await ctx.db.read(lambda session: users.get_by_email(session, credentials.email.lower()))
     if not await ctx.passwords.verify(user.password_hash if user else None, credentials.password):
         raise NotAuthenticated(BAD_CREDENTIALS)
     assert user is not None
+    if not user.is_active:  # checked after the password, so it cannot be told apart from a wrong one
+        raise NotAuthenticated(BAD_CREDENTIALS)
     return _account(ctx, user)
 
 

@@ -5,7 +5,6 @@ configuration), ``seed`` (and that a second run writes nothing), ``--help`` and 
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import sqlite3
@@ -17,34 +16,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app import migrations
 from app.demo_data import AUTHORS
 from tests.databases import ROOT
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 CONDUIT = str(ROOT / ".venv" / "bin" / "conduit")
 TABLES = ("users", "follows", "articles", "tags", "article_tags", "favorites", "comments")
-
-
-@pytest.fixture
-def database_file(tmp_path: Path) -> Path:
-    return tmp_path / "cli.sqlite3"
-
-
-@pytest.fixture
-def environment(database_file: Path) -> dict[str, str]:
-    """The environment of a test deployment: APP_ENV=test and a DATABASE_URL of its own."""
-    inherited = {
-        name: value for name, value in os.environ.items() if name not in ("DATABASE_URL", "JWT_SECRET")
-    }
-    return {**inherited, "APP_ENV": "test", "DATABASE_URL": f"sqlite+aiosqlite:///{database_file}"}
-
-
-@pytest.fixture
-def migrated(environment: dict[str, str]) -> dict[str, str]:
-    """The environment, with its database migrated (in-process: ``migrate`` is tested on its own)."""
-    migrations.upgrade(environment["DATABASE_URL"])
-    return environment
 
 
 def _conduit(environment: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -162,10 +139,11 @@ def test_help_lists_the_commands(environment: dict[str, str]) -> None:
 
     assert result.returncode == 0, result.stderr
     commands_section = result.stdout.split("Commands", 1)[1]
-    assert re.findall(r"^\W*([a-z]+)\s{2,}\S", commands_section, re.MULTILINE) == [
+    assert re.findall(r"^\W*([a-z-]+)\s{2,}\S", commands_section, re.MULTILINE) == [
         "serve",
         "migrate",
         "seed",
+        "create-admin",
         "check",
     ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, exists, false, func, select, update
@@ -36,7 +37,9 @@ def _user_id_by_username(username: str) -> Any:
 
 
 def _conditions(filters: ArticleFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+    # Moderation: articles hidden by staff are in no list, feed or count, for anyone (their author
+    # still opens them by slug). The one place this rule lives for lists.
+    conditions: list[ColumnElement[bool]] = [Article.hidden_at.is_(None)]
     if filters.tag is not None:
         tagged = (
             select(ArticleTag.article_id)
@@ -175,8 +178,25 @@ async def try_save_with_slug(session: AsyncSession, article: Article, slug: str)
     return True
 
 
+async def get_by_id(session: AsyncSession, article_id: int) -> Article | None:
+    return await session.get(Article, article_id)
+
+
 async def delete_article(session: AsyncSession, article: Article) -> None:
     await session.execute(delete(Article).where(Article.id == article.id))
+
+
+async def set_hidden(session: AsyncSession, article: Article, hidden_at: datetime | None) -> None:
+    """Hide (a time) or show (``None``) the article; its tags count only visible articles."""
+    was_counted = article.hidden_at is None
+    article.hidden_at = hidden_at
+    await session.flush()
+    if was_counted != (hidden_at is None):
+        tag_ids = select(ArticleTag.tag_id).where(ArticleTag.article_id == article.id)
+        step = 1 if hidden_at is None else -1
+        await session.execute(
+            update(Tag).where(Tag.id.in_(tag_ids)).values(articles_count=Tag.articles_count + step)
+        )
 
 
 # --- tags ---------------------------------------------------------------------------------------
@@ -186,8 +206,10 @@ async def tag_names_of(session: AsyncSession, article_id: int) -> list[str]:
     return (await _tags_by_article(session, [article_id])).get(article_id, [])
 
 
-async def add_tags(session: AsyncSession, article_id: int, names: Iterable[str]) -> None:
-    """Attach tags (creating missing ones race-free) and count the article in each."""
+async def add_tags(
+    session: AsyncSession, article_id: int, names: Iterable[str], *, counted: bool = True
+) -> None:
+    """Attach tags (creating missing ones race-free) and count the article in each (unless hidden)."""
     names = sorted(set(names))
     if not names:
         return
@@ -197,13 +219,16 @@ async def add_tags(session: AsyncSession, article_id: int, names: Iterable[str])
         insert_or_ignore(session, ArticleTag),
         [{"article_id": article_id, "tag_id": tag_id} for tag_id in tag_ids],
     )
-    await session.execute(
-        update(Tag).where(Tag.id.in_(tag_ids)).values(articles_count=Tag.articles_count + 1)
-    )
+    if counted:
+        await session.execute(
+            update(Tag).where(Tag.id.in_(tag_ids)).values(articles_count=Tag.articles_count + 1)
+        )
 
 
-async def remove_tags(session: AsyncSession, article_id: int, names: Iterable[str]) -> None:
-    """Detach tags from the article and stop counting it in them."""
+async def remove_tags(
+    session: AsyncSession, article_id: int, names: Iterable[str], *, counted: bool = True
+) -> None:
+    """Detach tags from the article and stop counting it in them (``counted``: it was visible)."""
     names = sorted(set(names))
     if not names:
         return
@@ -211,9 +236,10 @@ async def remove_tags(session: AsyncSession, article_id: int, names: Iterable[st
     await session.execute(
         delete(ArticleTag).where(ArticleTag.article_id == article_id, ArticleTag.tag_id.in_(tag_ids))
     )
-    await session.execute(
-        update(Tag).where(Tag.id.in_(tag_ids)).values(articles_count=Tag.articles_count - 1)
-    )
+    if counted:
+        await session.execute(
+            update(Tag).where(Tag.id.in_(tag_ids)).values(articles_count=Tag.articles_count - 1)
+        )
 
 
 async def popular_tags(session: AsyncSession) -> list[str]:

@@ -43,10 +43,10 @@ def _to_view(row: Any) -> domain.Comment:
 async def list_for_article(
     session: AsyncSession, article_id: int, *, viewer_id: int | None
 ) -> list[domain.Comment]:
-    """All comments of the article, newest first, in one statement."""
+    """All comments of the article that staff have not hidden, newest first, in one statement."""
     rows = await session.execute(
         _select_comments(viewer_id)
-        .where(Comment.article_id == article_id)
+        .where(Comment.article_id == article_id, Comment.hidden_at.is_(None))
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
     return [_to_view(row) for row in rows]
@@ -65,8 +65,15 @@ async def add(session: AsyncSession, *, article_id: int, author_id: int, body: s
 
 
 async def get_on_article(session: AsyncSession, *, comment_id: int, article_id: int) -> Comment | None:
-    query = select(Comment).where(Comment.id == comment_id, Comment.article_id == article_id)
+    """The comment, if it is on that article and not hidden by staff."""
+    query = select(Comment).where(
+        Comment.id == comment_id, Comment.article_id == article_id, Comment.hidden_at.is_(None)
+    )
     return (await session.scalars(query)).one_or_none()
+
+
+async def get_by_id(session: AsyncSession, comment_id: int) -> Comment | None:
+    return await session.get(Comment, comment_id)
 
 
 async def remove(session: AsyncSession, comment: Comment) -> None:

@@ -40,8 +40,10 @@ async def email_taken(session: AsyncSession, email: str, *, except_id: int | Non
     return bool(await session.scalar(select(exists().where(condition))))
 
 
-async def add(session: AsyncSession, *, username: str, email: str, password_hash: str) -> User:
-    user = User(username=username, email=email, password_hash=password_hash)
+async def add(
+    session: AsyncSession, *, username: str, email: str, password_hash: str, is_staff: bool = False
+) -> User:
+    user = User(username=username, email=email, password_hash=password_hash, is_staff=is_staff)
     session.add(user)
     await session.flush()
     return user
