@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -91,6 +92,10 @@ class Article(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # Kept in step with the favorites table in the same transaction, so lists never count rows.
     favorites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The article's tag names, space-separated, kept in step with article_tags by the tag writes,
+    # so full-text search finds tags on the article row. The search index itself (a generated
+    # tsvector on PostgreSQL, an FTS5 table on SQLite) lives outside the models: migration 0004.
+    tag_names: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
