@@ -63,7 +63,7 @@ async def list_articles(
             tag=tag.strip().lower() if tag is not None else None,
             author=author,
             favorited_by=favorited,
-            search=search.strip() or None if search is not None else None,
+            search=(search or "").strip() or None,
         )
         return await articles.list_page(session, filters, viewer_id=viewer_id, limit=limit, offset=offset)
 
