@@ -21,6 +21,7 @@ from sqlalchemy import (
     false,
     func,
     true,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -106,6 +107,10 @@ class Article(Base):
     # Set by a moderator: the article is then 404 to everyone but its author and left out of every
     # list, feed and tag count (``repositories.articles``).
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The article's tag names, space-separated, kept in step with article_tags by the tag writes,
+    # so full-text search finds tags on the article row. The search index itself (a generated
+    # tsvector on PostgreSQL, an FTS5 table on SQLite) lives outside the models: migration 0004.
+    tag_names: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 

@@ -110,10 +110,25 @@ class ListQuery(BaseModel):
 QueryText = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
+SEARCH_MAX = 200
+SEARCH_DESCRIPTION = (
+    "Full-text search (an extension of the spec) in the title, tags, description and body. "
+    "Words match in any grammatical form (`dragons` finds `dragon`) and must all appear; "
+    '`"quoted words"` must appear together, `-word` must not appear, and `or` separates '
+    "alternatives; other punctuation is ignored. Results come best match first (a match in the "
+    "title or tags counts most, in the body least), then newest first; `articlesCount` counts "
+    "every match. Combines with `tag`, `author`, `favorited`, `limit` and `offset`. An empty or "
+    "blank value is no search; a value without any letter or digit matches nothing."
+)
+
+
 class ArticleListQuery(ListQuery):
     tag: QueryText | None = None
     author: QueryText | None = None
     favorited: QueryText | None = None
+    search: Annotated[str, StringConstraints(max_length=SEARCH_MAX)] | None = Field(
+        default=None, description=SEARCH_DESCRIPTION
+    )
 
 
 class ArticleSummaryOut(ApiModel):

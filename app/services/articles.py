@@ -59,11 +59,18 @@ async def list_articles(
     favorited: str | None,
     limit: int,
     offset: int,
+    search: str | None = None,
 ) -> domain.ArticlePage:
+    """A page of articles; with ``search``, only full-text matches, best first. A blank search is
+    no search (an empty search box lists everything)."""
+
     async def work(session: AsyncSession) -> domain.ArticlePage:
         viewer_id = await optional_user_id(session, claims)
         filters = ArticleFilter(
-            tag=tag.strip().lower() if tag is not None else None, author=author, favorited_by=favorited
+            tag=tag.strip().lower() if tag is not None else None,
+            author=author,
+            favorited_by=favorited,
+            search=(search or "").strip() or None,
         )
         return await articles.list_page(session, filters, viewer_id=viewer_id, limit=limit, offset=offset)
 

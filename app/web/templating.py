@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from app.schemas.articles import SEARCH_MAX
 from app.web.markdown import render_markdown
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -20,6 +21,7 @@ templates.env.filters["markdown"] = render_markdown
 templates.env.filters["date"] = lambda value: (
     value.strftime("%B %-d, %Y") if isinstance(value, datetime) else ""
 )
+templates.env.globals["search_max"] = SEARCH_MAX
 templates.env.filters["isodate"] = lambda value: value.isoformat() if isinstance(value, datetime) else ""
 
 

@@ -206,3 +206,20 @@ def test_tabs_and_pages_are_plain_links_without_javascript(no_js_page: Page, api
 
     expect(page).to_have_url(re.compile(rf"/profile/{person.username}/favorites$"))
     expect(page.get_by_role("heading", name=liked["title"], exact=True, level=2)).to_be_visible()
+
+
+def test_searching_from_the_header_without_javascript(no_js_page: Page, api: LiveApi) -> None:
+    page = no_js_page
+    author = api.register("searcher")
+    word = unique_name("zyzzyva")
+    api.create_article(author, title="Elsewhere", body=f"It mentions {word} once.")
+    api.create_article(author, title="Unrelated")
+    api.create_article(author, title=f"All about {word}")
+    page.goto("/")
+
+    page.get_by_role("searchbox", name="Search articles").fill(word)
+    page.get_by_role("button", name="Search", exact=True).click()
+
+    expect(page).to_have_url(re.compile(rf"/search\?q={word}$"))
+    expect(page.get_by_role("status")).to_have_text(f"2 articles match “{word}”, best match first.")
+    expect(page.locator("main .article-preview h2")).to_have_text([f"All about {word}", "Elsewhere"])

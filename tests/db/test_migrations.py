@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Connection, inspect, text
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy import Connection, inspect, make_url, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from app import migrations
+from app.db.repositories import articles
+from app.db.repositories.articles import ArticleFilter
 from tests.databases import ROOT, PostgresDatabases
 
 APP_TABLES = {
@@ -32,7 +34,21 @@ APP_TABLES = {
     "comments",
     "audit_entries",
 }
-HEAD = ScriptDirectory.from_config(migrations.alembic_config()).get_current_head()
+# SQLite's full-text index (migration 0004) is an FTS5 table, which keeps its data in tables of its own.
+SEARCH_TABLES = {
+    "sqlite": {
+        "articles_fts",
+        "articles_fts_config",
+        "articles_fts_data",
+        "articles_fts_docsize",
+        "articles_fts_idx",
+    },
+    "postgresql": set(),
+}
+SCRIPTS = ScriptDirectory.from_config(migrations.alembic_config())
+HEAD = SCRIPTS.get_current_head()
+# The revision the full-text search migration builds on.
+BEFORE_SEARCH = SCRIPTS.get_revision("0004").down_revision
 
 # Autogenerate cannot reflect expression indexes on SQLite and says so; the lower(username) index is
 # checked directly instead (test_sqlite_has_a_unique_index_on_lower_username).
@@ -106,6 +122,10 @@ def _describe(connection: Connection) -> dict[str, Any]:
     }
 
 
+def _app_tables(url: str) -> set[str]:
+    return APP_TABLES | SEARCH_TABLES[make_url(url).get_backend_name()]
+
+
 def _tables(url: str) -> set[str]:
     return set(_run(url, lambda connection: inspect(connection).get_table_names()))
 
@@ -126,7 +146,7 @@ def test_upgrade_head_builds_the_schema_on_an_empty_database(empty_database_url:
 
     migrations.upgrade(empty_database_url)
 
-    assert _tables(empty_database_url) == APP_TABLES | {"alembic_version"}
+    assert _tables(empty_database_url) == _app_tables(empty_database_url) | {"alembic_version"}
     assert _versions(empty_database_url) == [HEAD]
 
 
@@ -170,6 +190,78 @@ def test_upgrading_a_database_at_head_changes_nothing(empty_database_url: str) -
 
     assert _run(empty_database_url, _describe) == before
     assert _versions(empty_database_url) == [HEAD]
+
+
+# --- the full-text search migration (0004) ----------------------------------------------------------
+
+# Two articles of one author, one with two tags, plus a favorite and a comment.
+ARTICLES_AT_0001 = [
+    "INSERT INTO users (id, username, email, password_hash, token_version, created_at, updated_at)"
+    " VALUES (1, 'writer', 'writer@example.com', 'x', 0, '2026-01-01', '2026-01-01')",
+    "INSERT INTO articles (id, slug, title, description, body, author_id, favorites_count, created_at,"
+    " updated_at) VALUES (1, 'dragons', 'Dragons', 'Beasts', 'Fire', 1, 1, '2026-01-02', '2026-01-02'),"
+    " (2, 'gardens', 'Gardens', 'Plants', 'Soil', 1, 0, '2026-01-03', '2026-01-03')",
+    "INSERT INTO tags (id, name, articles_count) VALUES (1, 'myth', 1), (2, 'zoology', 1)",
+    "INSERT INTO article_tags (article_id, tag_id) VALUES (1, 1), (1, 2)",
+    "INSERT INTO favorites (user_id, article_id, created_at) VALUES (1, 1, '2026-01-04')",
+    "INSERT INTO comments (id, article_id, author_id, body, created_at, updated_at)"
+    " VALUES (1, 1, 1, 'Nice', '2026-01-04', '2026-01-04')",
+]
+ROW_COUNTS = text(
+    "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM article_tags),"
+    " (SELECT count(*) FROM favorites), (SELECT count(*) FROM comments)"
+)
+
+
+def _execute(url: str, *statements: str) -> None:
+    async def run() -> None:
+        engine = create_async_engine(url, poolclass=NullPool)
+        try:
+            async with engine.begin() as connection:
+                for statement in statements:
+                    await connection.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+def _search_titles(url: str, search: str) -> list[str]:
+    async def run() -> list[str]:
+        engine = create_async_engine(url, poolclass=NullPool)
+        try:
+            async with AsyncSession(engine) as session:
+                page = await articles.list_page(
+                    session, ArticleFilter(search=search), viewer_id=None, limit=10, offset=0
+                )
+                return [article.title for article in page.articles]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def test_upgrading_to_search_indexes_the_existing_articles_and_their_tags(empty_database_url: str) -> None:
+    migrations.upgrade(empty_database_url, "0001")
+    _execute(empty_database_url, *ARTICLES_AT_0001)
+
+    migrations.upgrade(empty_database_url)
+
+    assert _search_titles(empty_database_url, "dragon") == ["Dragons"]
+    assert _search_titles(empty_database_url, "zoology myth") == ["Dragons"]
+    assert _search_titles(empty_database_url, "soil") == ["Gardens"]
+
+
+def test_downgrading_the_search_keeps_every_article_tag_favorite_and_comment(empty_database_url: str) -> None:
+    migrations.upgrade(empty_database_url, "0001")
+    _execute(empty_database_url, *ARTICLES_AT_0001)
+    migrations.upgrade(empty_database_url)
+
+    migrations.downgrade(empty_database_url, BEFORE_SEARCH)
+
+    counts = _run(empty_database_url, lambda connection: tuple(connection.execute(ROW_COUNTS).one()))
+    assert counts == (2, 2, 1, 1)
+    assert _tables(empty_database_url) == APP_TABLES | {"alembic_version"}
 
 
 # --- the case-insensitive username index ----------------------------------------------------------

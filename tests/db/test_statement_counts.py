@@ -184,6 +184,8 @@ async def test_the_corpus_is_consistent(client: httpx.AsyncClient, corpus: Corpu
         pytest.param("tag=common&", ARTICLES, id="tag"),
         pytest.param(f"author={PROLIFIC}&", 70, id="author"),
         pytest.param(f"favorited={READER}&", 80, id="favorited"),
+        pytest.param("search=article&", ARTICLES, id="search"),
+        pytest.param("search=article&tag=topic1&", ARTICLES // 5, id="search and tag"),
     ],
 )
 async def test_article_list_statements_do_not_grow_with_the_page(

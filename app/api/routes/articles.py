@@ -49,6 +49,7 @@ async def list_articles(
         favorited=query.favorited,
         limit=query.limit,
         offset=query.offset,
+        search=query.search,
     )
     return _list_response(page)
 

@@ -19,17 +19,20 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app import domain
 from app.db.models import Article, ArticleTag, Favorite, Follow, Tag, User
+from app.db.repositories import search
 from app.db.repositories._upsert import insert_or_ignore
 
 
 @dataclass(frozen=True, slots=True)
 class ArticleFilter:
-    """Which articles a list shows. ``feed_of`` restricts to authors that user follows."""
+    """Which articles a list shows. ``feed_of`` restricts to authors that user follows; ``search``
+    to full-text matches (see ``search.py``), then listed best match first."""
 
     tag: str | None = None
     author: str | None = None
     favorited_by: str | None = None
     feed_of: int | None = None
+    search: str | None = None
 
 
 def _user_id_by_username(username: str) -> Any:
@@ -58,6 +61,18 @@ def _conditions(filters: ArticleFilter) -> list[ColumnElement[bool]]:
         followed = select(Follow.followee_id).where(Follow.follower_id == filters.feed_of)
         conditions.append(Article.author_id.in_(followed))
     return conditions
+
+
+def _search_conditions(session: AsyncSession, filters: ArticleFilter) -> list[ColumnElement[bool]]:
+    if filters.search is None:
+        return []
+    return [search.matches(session.get_bind().dialect.name, filters.search)]
+
+
+def _best_match_first(session: AsyncSession, filters: ArticleFilter) -> list[ColumnElement[Any]]:
+    if filters.search is None:
+        return []
+    return [search.relevance(session.get_bind().dialect.name, filters.search).desc()]
 
 
 def _select_articles(viewer_id: int | None, *, with_body: bool) -> Select[Any]:
@@ -126,13 +141,13 @@ async def list_page(
     session: AsyncSession, filters: ArticleFilter, *, viewer_id: int | None, limit: int, offset: int
 ) -> domain.ArticlePage:
     """One page, newest first (ties by id, so pages never overlap), and the total that matched."""
-    conditions = _conditions(filters)
+    conditions = _conditions(filters) + _search_conditions(session, filters)
     total = await session.scalar(select(func.count()).select_from(Article).where(*conditions))
     rows = (
         await session.execute(
             _select_articles(viewer_id, with_body=False)
             .where(*conditions)
-            .order_by(Article.created_at.desc(), Article.id.desc())
+            .order_by(*_best_match_first(session, filters), Article.created_at.desc(), Article.id.desc())
             .limit(limit)
             .offset(offset)
         )
@@ -223,6 +238,7 @@ async def add_tags(
         await session.execute(
             update(Tag).where(Tag.id.in_(tag_ids)).values(articles_count=Tag.articles_count + 1)
         )
+    await _copy_tag_names(session, article_id)
 
 
 async def remove_tags(
@@ -240,6 +256,18 @@ async def remove_tags(
         await session.execute(
             update(Tag).where(Tag.id.in_(tag_ids)).values(articles_count=Tag.articles_count - 1)
         )
+    await _copy_tag_names(session, article_id)
+
+
+async def _copy_tag_names(session: AsyncSession, article_id: int) -> None:
+    """Writes the article's tag names onto its row (``tag_names``), where full-text search reads them."""
+    names = (
+        select(func.coalesce(func.aggregate_strings(Tag.name, " "), ""))
+        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        .where(ArticleTag.article_id == article_id)
+        .scalar_subquery()
+    )
+    await session.execute(update(Article).where(Article.id == article_id).values(tag_names=names))
 
 
 async def popular_tags(session: AsyncSession) -> list[str]:
