@@ -76,6 +76,6 @@ async def tag_counts(context: AppContext) -> dict[str, int]:
 
     async def read(session: AsyncSession) -> dict[str, int]:
         rows = await session.execute(select(Tag.name, Tag.articles_count))
-        return dict(rows.tuples().all())
+        return {row.name: row.articles_count for row in rows}
 
     return await context.db.read(read)

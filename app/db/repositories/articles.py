@@ -224,7 +224,7 @@ async def tag_names_of(session: AsyncSession, article_id: int) -> list[str]:
 async def add_tags(
     session: AsyncSession, article_id: int, names: Iterable[str], *, counted: bool = True
 ) -> None:
-    """Attach tags (creating missing ones race-free) and count the article in each (unless hidden)."""
+    """Attach tags (creating missing ones race-free) and count the article in each (``counted``: visible)."""
     names = sorted(set(names))
     if not names:
         return
