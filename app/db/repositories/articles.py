@@ -179,6 +179,29 @@ async def delete_article(session: AsyncSession, article: Article) -> None:
     await session.execute(delete(Article).where(Article.id == article.id))
 
 
+async def delete_all_by(session: AsyncSession, *, author_id: int) -> None:
+    """Delete every article of the author and stop counting them in their tags. Their tag links,
+    favorites and comments go by cascade (favorites_count lived on the deleted rows).
+
+    The articles are locked first (PostgreSQL), so no tag can be linked to one of them between the
+    count and the delete; a concurrent unlink either finishes first or deadlocks with this and one
+    transaction is re-run (``Database``), so every tag's counter stays exact."""
+    authored = select(Article.id).where(Article.author_id == author_id)
+    await session.execute(authored.order_by(Article.id).with_for_update())
+    links = (
+        select(func.count())
+        .select_from(ArticleTag)
+        .where(ArticleTag.tag_id == Tag.id, ArticleTag.article_id.in_(authored))
+        .scalar_subquery()
+    )
+    used = select(ArticleTag.tag_id).where(ArticleTag.article_id.in_(authored))
+    await session.execute(
+        update(Tag).where(Tag.id.in_(used)).values(articles_count=Tag.articles_count - links),
+        execution_options={"synchronize_session": False},
+    )
+    await session.execute(delete(Article).where(Article.author_id == author_id))
+
+
 # --- tags ---------------------------------------------------------------------------------------
 
 
@@ -193,13 +216,18 @@ async def add_tags(session: AsyncSession, article_id: int, names: Iterable[str])
         return
     await session.execute(insert_or_ignore(session, Tag), [{"name": name} for name in names])
     tag_ids = list((await session.scalars(select(Tag.id).where(Tag.name.in_(names)).order_by(Tag.id))).all())
-    await session.execute(
-        insert_or_ignore(session, ArticleTag),
-        [{"article_id": article_id, "tag_id": tag_id} for tag_id in tag_ids],
-    )
-    await session.execute(
-        update(Tag).where(Tag.id.in_(tag_ids)).values(articles_count=Tag.articles_count + 1)
-    )
+    # Counted only where a link was really added: a racing writer may have added it first.
+    linked = (
+        await session.scalars(
+            insert_or_ignore(session, ArticleTag)
+            .values([{"article_id": article_id, "tag_id": tag_id} for tag_id in tag_ids])
+            .returning(ArticleTag.tag_id)
+        )
+    ).all()
+    if linked:
+        await session.execute(
+            update(Tag).where(Tag.id.in_(linked)).values(articles_count=Tag.articles_count + 1)
+        )
 
 
 async def remove_tags(session: AsyncSession, article_id: int, names: Iterable[str]) -> None:
@@ -208,12 +236,19 @@ async def remove_tags(session: AsyncSession, article_id: int, names: Iterable[st
     if not names:
         return
     tag_ids = list((await session.scalars(select(Tag.id).where(Tag.name.in_(names)).order_by(Tag.id))).all())
-    await session.execute(
-        delete(ArticleTag).where(ArticleTag.article_id == article_id, ArticleTag.tag_id.in_(tag_ids))
-    )
-    await session.execute(
-        update(Tag).where(Tag.id.in_(tag_ids)).values(articles_count=Tag.articles_count - 1)
-    )
+    # Uncounted only where a link was really removed: a racing writer (the same article deleted
+    # twice at once, or its author's account) may have removed it first.
+    unlinked = (
+        await session.scalars(
+            delete(ArticleTag)
+            .where(ArticleTag.article_id == article_id, ArticleTag.tag_id.in_(tag_ids))
+            .returning(ArticleTag.tag_id)
+        )
+    ).all()
+    if unlinked:
+        await session.execute(
+            update(Tag).where(Tag.id.in_(unlinked)).values(articles_count=Tag.articles_count - 1)
+        )
 
 
 async def popular_tags(session: AsyncSession) -> list[str]:
@@ -255,3 +290,25 @@ async def unfavorite(session: AsyncSession, *, user_id: int, article_id: int) ->
             .values(favorites_count=Article.favorites_count - 1)
         )
     return removed is not None
+
+
+# Bound parameters per statement stay far below both engines' limits (SQLite 32,766; asyncpg 32,767).
+_CHUNK = 1000
+
+
+async def unfavorite_all(session: AsyncSession, *, user_id: int) -> None:
+    """Remove every favorite of the user; each article loses exactly the favorite removed from it
+    (``RETURNING`` says which, so a concurrent unfavorite is never counted twice)."""
+    removed = (
+        await session.scalars(
+            delete(Favorite).where(Favorite.user_id == user_id).returning(Favorite.article_id)
+        )
+    ).all()
+    article_ids = sorted(removed)  # one order for every writer: row locks taken in the same order
+    for start in range(0, len(article_ids), _CHUNK):
+        await session.execute(
+            update(Article)
+            .where(Article.id.in_(article_ids[start : start + _CHUNK]))
+            .values(favorites_count=Article.favorites_count - 1)
+            .execution_options(synchronize_session=False)
+        )
