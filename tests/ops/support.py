@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import inspect, text
@@ -61,3 +63,30 @@ def all_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
             await engine.dispose()
 
     return asyncio.run(read())
+
+
+@asynccontextmanager
+async def tcp_forwarder(port: int, target_host: str, target_port: int) -> AsyncIterator[None]:
+    """Listens on 127.0.0.1:``port`` and relays every connection to the target: a database that
+    "comes up" on that port when the block starts."""
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def relay(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        server_reader, server_writer = await asyncio.open_connection(target_host, target_port)
+        await asyncio.gather(pipe(client_reader, server_writer), pipe(server_reader, client_writer))
+
+    server = await asyncio.start_server(relay, "127.0.0.1", port)
+    try:
+        yield
+    finally:
+        server.close()
+        await server.wait_closed()
