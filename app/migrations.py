@@ -54,6 +54,13 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def known_revisions() -> frozenset[str]:
+    """Every revision this code's migrations define (a database at any other is ahead of it)."""
+    return frozenset(
+        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    )
+
+
 async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at (``None`` if it was never migrated)."""
 
