@@ -18,7 +18,8 @@ target and renames it into place (atomic); it refuses while any process has the 
 refuses a target that already holds tables unless ``--replace`` is given.
 
 Every file is written under a temporary name and renamed when complete, so a failed run never leaves
-a half-written backup or database behind. Standard library only (plus the PostgreSQL client tools),
+a half-written backup or database behind. Backups are readable by their owner only: they hold
+password hashes and email addresses. Standard library only (plus the PostgreSQL client tools),
 so it runs on a host without the app's environment.
 """
 
@@ -150,6 +151,24 @@ def backup_sqlite(database: Database, file: Path) -> None:
                 raise Refused(f"the copy failed its integrity check: {problem}")
 
 
+def _read_only(path: Path) -> str:
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
+def _same_access_as(target: Path, restored: Path) -> None:
+    """The restored file gets the replaced one's owner and mode (the app's user must write it), or
+    a new file's usual mode. (Backups themselves stay readable by their owner only.)"""
+    if target.exists():
+        status = target.stat()
+        os.chmod(restored, status.st_mode & 0o777)
+        if os.geteuid() == 0:
+            os.chown(restored, status.st_uid, status.st_gid)
+        return
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(restored, 0o666 & ~umask)
+
+
 def processes_using(path: Path) -> list[str]:
     """Other processes with the database (or its -wal/-shm) open, as ``pid (command)``. Linux's /proc
     only; processes of other users are seen only by root."""
@@ -170,7 +189,7 @@ def processes_using(path: Path) -> list[str]:
 def restore_sqlite(file: Path, database: Database, *, replace: bool) -> None:
     target = database.path
     assert target is not None
-    with closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as backup:
+    with closing(sqlite3.connect(_read_only(file), uri=True)) as backup:
         problem = _integrity_problem(backup)
         if problem:
             raise Refused(f"{file} failed its integrity check: {problem}")
@@ -178,7 +197,7 @@ def restore_sqlite(file: Path, database: Database, *, replace: bool) -> None:
     if users:
         raise Refused(f"{target} is in use by {', '.join(users)}: stop the app first")
     if target.exists() and not replace:
-        with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as existing:
+        with closing(sqlite3.connect(_read_only(target), uri=True)) as existing:
             tables = _tables(existing)
         if tables:
             raise Refused(
@@ -187,6 +206,7 @@ def restore_sqlite(file: Path, database: Database, *, replace: bool) -> None:
             )
     with written_atomically(target) as temporary:
         shutil.copyfile(file, temporary)
+        _same_access_as(target, temporary)
         # A write-ahead log left by the old database must not be replayed onto the restored one.
         for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):
             leftover.unlink(missing_ok=True)

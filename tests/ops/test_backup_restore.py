@@ -253,3 +253,17 @@ def test_a_backup_is_refused_by_the_other_engine(
     assert "is a SQLite backup; it cannot be restored into a postgresql database" in said(into_postgres)
     assert "is a PostgreSQL dump; it cannot be restored into a sqlite database" in said(into_sqlite)
     assert not (tmp_path / "new.sqlite3").exists()
+
+
+def test_a_backup_is_private_and_a_replaced_database_keeps_its_mode(sqlite_url: str, tmp_path: Path) -> None:
+    backup_file = tmp_path / "conduit.backup"
+    target = tmp_path / "target.sqlite3"
+    sqlite3.connect(target).close()
+    target.chmod(0o640)
+
+    backed_up = run_script("backup", sqlite_url, str(backup_file))
+    restored = run_script("restore", str(backup_file), f"sqlite+aiosqlite:///{target}", "--replace")
+
+    assert (backed_up.returncode, restored.returncode) == (0, 0), said(restored)
+    assert backup_file.stat().st_mode & 0o777 == 0o600  # it holds password hashes
+    assert target.stat().st_mode & 0o777 == 0o640
