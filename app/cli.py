@@ -71,10 +71,34 @@ def serve(
 
 
 @cli.command()
-def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    wait: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="First wait up to this many seconds for the database to accept connections "
+            "(0: do not wait). Errors that waiting cannot fix, such as a wrong password, fail at once.",
+        ),
+    ] = 0,
+) -> None:
     """Upgrade the database schema (serialised across processes on PostgreSQL)."""
     from app import migrations  # noqa: PLC0415
 
+    if wait > 0:
+        try:
+            migrations.wait_for_database(
+                timeout_seconds=wait,
+                on_retry=lambda error: console.print(
+                    f"waiting for the database: {migrations.describe_error(error)}"
+                ),
+            )
+        except migrations.DatabaseNotReady as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from error
+        except Exception as error:
+            console.print(f"[red]cannot use the database: {migrations.describe_error(error)}[/red]")
+            raise typer.Exit(1) from error
     migrations.upgrade(revision=revision)
     console.print(f"[green]database at {revision}[/green]")
 

@@ -77,3 +77,62 @@ class StaffGrant:
     username: str
     already_staff: bool
     is_active: bool
+
+
+# --- a user's own data, as the account export gives it ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedProfile:
+    username: str
+    email: str
+    bio: str | None
+    image: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedArticle:
+    slug: str
+    title: str
+    description: str
+    body: str
+    tag_list: list[str]
+    favorites_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedComment:
+    id: int
+    article: str  # the slug of the article it is on
+    body: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedFavorite:
+    slug: str
+    favorited_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedFollow:
+    username: str
+    followed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AccountExport:
+    """Everything a user put into Conduit, oldest first; nothing that other users wrote."""
+
+    exported_at: datetime
+    profile: ExportedProfile
+    articles: list[ExportedArticle]
+    comments: list[ExportedComment]
+    favorites: list[ExportedFavorite]
+    following: list[ExportedFollow]
+    followers: list[ExportedFollow]

@@ -24,6 +24,13 @@ class Forbidden(ConduitError):
     status_code = 403
 
 
+class WrongPassword(Forbidden):
+    """The password given to confirm an action (deleting the account) does not match.
+
+    Counted like a failed sign-in (``RateLimits.login_attempt``): otherwise anyone holding a token
+    could guess the account's password here without limit."""
+
+
 class NotFound(ConduitError):
     status_code = 404
 

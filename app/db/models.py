@@ -20,8 +20,8 @@ from sqlalchemy import (
     Text,
     false,
     func,
-    true,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 

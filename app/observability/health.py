@@ -1,4 +1,11 @@
-"""Readiness: the database answers within a short timeout and its schema is at the code's head."""
+"""Readiness: the database answers within a short timeout and its schema is at the code's head, or
+ahead of it.
+
+Ahead: a deploy migrates first and then rolls the app processes (scripts/deploy/README.md), so for a
+while the processes of the previous release run on the next release's schema, which is built to suit
+them (expand, then contract a release later). They stay ready; only a schema this code's own
+migrations have not reached yet (behind, or never migrated) makes a process unready.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +26,7 @@ logger = logging.getLogger(__name__)
 # The head is fixed for the life of the process (the code ships with its migrations); reading the
 # migration scripts on every probe would be wasted work.
 expected_revision = functools.cache(migrations.head_revision)
+own_revisions = functools.cache(migrations.known_revisions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +54,7 @@ async def check_readiness(
     except Exception as error:  # whatever stops a connection or a query: refused, auth, DNS, ...
         logger.warning("not ready: database unreachable (%s)", type(error).__name__)
         return Readiness(database="unreachable", migrations="unknown")
-    if revision != head:
+    if revision != head and (revision is None or revision in own_revisions()):
         problem = f"schema at {revision or 'no revision'}, expected {head}"
         logger.warning("not ready: %s", problem)
         return Readiness(database=OK, migrations=problem)

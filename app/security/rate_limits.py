@@ -11,7 +11,9 @@ the limits protect the service, they must not become a way to take it down.
 
 Wiring: ``limit_writes`` is an app-wide dependency (it counts POST, PUT, PATCH and DELETE only);
 ``limit_registrations`` sits on the two sign-up routes; the login routes wrap the attempt in
-``LoginThrottle``'s ``attempt(email)``.
+``LoginThrottle``'s ``attempt(email)``, and account deletion hands that same ``attempt`` to the
+service, which wraps its password confirmation in it: a wrong password there spends the same
+budget as a failed sign-in.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
-from app.exceptions import NotAuthenticated, TooManyRequests
+from app.exceptions import NotAuthenticated, TooManyRequests, WrongPassword
 from config import Settings
 
 logger = logging.getLogger(__name__)
@@ -63,8 +65,9 @@ class RateLimits:
     @asynccontextmanager
     async def login_attempt(self, client: str, email: str) -> AsyncIterator[None]:
         """Wraps one sign-in attempt. Refused (429) up front, before any password is checked, when
-        the client or the account has no failed attempts left; only a failure (``NotAuthenticated``)
-        is counted, so signing in successfully never uses the budget up."""
+        the client or the account has no failed attempts left; only a failure (``NotAuthenticated``,
+        or ``WrongPassword`` when a password confirms an action) is counted, so signing in
+        successfully never uses the budget up."""
         if not self.enabled:
             yield
             return
@@ -72,7 +75,7 @@ class RateLimits:
         await self._refuse_if_spent(self._failed_logins, keys, TOO_MANY_FAILED_LOGINS)
         try:
             yield
-        except NotAuthenticated:
+        except (NotAuthenticated, WrongPassword):
             for item in self._failed_logins:
                 for key in keys:
                     await self._allowed(self._limiter.hit(item, *key))

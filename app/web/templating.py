@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse
 
 from app.schemas.articles import SEARCH_MAX
 from app.web.markdown import render_markdown
+from app.web.notices import NOTICE_COOKIE, clear_notice, pending_notice
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -33,7 +34,15 @@ def _csrf_token(request: Request) -> str:
 def render(
     request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
 ) -> HTMLResponse:
-    """A page (or an htmx fragment) from ``template``, with the visitor's CSRF token available."""
-    return templates.TemplateResponse(
-        request, template, {**context, "csrf_token": _csrf_token(request)}, status_code=status_code
+    """A page (or an htmx fragment) from ``template``, with the visitor's CSRF token available, and
+    the notice waiting for this browser (shown once, then cleared)."""
+    notice = pending_notice(request)
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {**context, "csrf_token": _csrf_token(request), "notice": notice},
+        status_code=status_code,
     )
+    if NOTICE_COOKIE in request.cookies:
+        clear_notice(response, request)
+    return response

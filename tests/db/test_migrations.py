@@ -1,7 +1,8 @@
 """Alembic migrations on both engines, starting from EMPTY databases (not the test template):
 ``upgrade head`` builds the schema, ``alembic check`` finds no drift from the models, downgrading to
-base and upgrading again gives the same schema, and concurrent upgrades on PostgreSQL are serialised
-by the advisory lock in ``migrations/env.py``.
+base and upgrading again gives the same schema, concurrent upgrades on PostgreSQL are serialised
+by the advisory lock in ``migrations/env.py``, and every row and value written at the previous head
+is still there after upgrading to head.
 """
 
 from __future__ import annotations
@@ -9,15 +10,17 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Connection, inspect, make_url, text
+from sqlalchemy import Connection, DateTime, bindparam, inspect, make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.elements import TextClause
 
 from app import migrations
 from app.db.repositories import articles
@@ -353,3 +356,143 @@ async def test_concurrent_upgrades_of_an_empty_postgresql_database_all_succeed_o
     assert await asyncio.to_thread(_tables, empty_postgres_url) == APP_TABLES | {"alembic_version"}
     assert await asyncio.to_thread(_versions, empty_postgres_url) == [HEAD]
     await asyncio.to_thread(migrations.check, empty_postgres_url)
+
+
+# --- data written at the previous head survives the upgrade ---------------------------------------
+
+_SCRIPTS = ScriptDirectory.from_config(migrations.alembic_config())
+# The revision before head, read from the scripts so this keeps working as migrations land. With a
+# single revision there is none: the data is then written at head, and the upgrade re-run over it.
+PREVIOUS_HEAD = _SCRIPTS.get_revision(HEAD).down_revision or HEAD
+assert isinstance(PREVIOUS_HEAD, str), "a merge revision as head: pick the branch to test by hand"
+
+NOON = datetime(2026, 11, 26, 12, 0, 0, 123000, tzinfo=UTC)
+LATER = datetime(2026, 11, 27, 8, 30, 0, 0, tzinfo=UTC)
+# Rows as the schema at PREVIOUS_HEAD takes them, written with plain SQL (the models may have moved
+# on). When a migration changes one of these tables, update the rows to the previous schema.
+ROWS: dict[str, list[dict[str, Any]]] = {
+    "users": [
+        {
+            "id": 1,
+            "username": "Jake",
+            "email": "jake@example.com",
+            "password_hash": "$argon2id$v=19$jake",
+            "bio": "I work at statefarm",
+            "image": "https://example.com/jake.png",
+            "token_version": 2,
+            "created_at": NOON,
+            "updated_at": LATER,
+        },
+        {
+            "id": 2,
+            "username": "ann.ünïcode",
+            "email": "ann@example.com",
+            "password_hash": "$argon2id$v=19$ann",
+            "bio": None,
+            "image": None,
+            "token_version": 0,
+            "created_at": NOON,
+            "updated_at": NOON,
+        },
+    ],
+    "follows": [{"follower_id": 1, "followee_id": 2, "created_at": LATER}],
+    "articles": [
+        {
+            "id": 1,
+            "slug": "how-to-train-your-dragon",
+            "title": "How to train your dragon",
+            "description": "Ever wonder how?",
+            "body": "# Dragons\n\nYou have to *believe* — 🐉",
+            "author_id": 1,
+            "favorites_count": 1,
+            "created_at": NOON,
+            "updated_at": LATER,
+        },
+        {
+            "id": 2,
+            "slug": "caves-x7k2",
+            "title": "Caves",
+            "description": "",
+            "body": "Dark.",
+            "author_id": 2,
+            "favorites_count": 0,
+            "created_at": LATER,
+            "updated_at": LATER,
+        },
+    ],
+    "tags": [
+        {"id": 1, "name": "dragons", "articles_count": 2},
+        {"id": 2, "name": "training", "articles_count": 1},
+    ],
+    "article_tags": [
+        {"article_id": 1, "tag_id": 1},
+        {"article_id": 1, "tag_id": 2},
+        {"article_id": 2, "tag_id": 1},
+    ],
+    "favorites": [{"user_id": 2, "article_id": 1, "created_at": LATER}],
+    "comments": [
+        {
+            "id": 1,
+            "article_id": 1,
+            "author_id": 2,
+            "body": "Great read!",
+            "created_at": LATER,
+            "updated_at": LATER,
+        },
+        {
+            "id": 2,
+            "article_id": 2,
+            "author_id": 1,
+            "body": "Me too",
+            "created_at": LATER,
+            "updated_at": LATER,
+        },
+    ],
+}
+TIMESTAMP = DateTime(timezone=True)
+
+
+def _typed(statement: TextClause, columns: list[str]) -> TextClause:
+    """Timestamps bound and read as such (naive UTC text on SQLite, timestamptz on PostgreSQL)."""
+    return statement.bindparams(
+        *(bindparam(name, type_=TIMESTAMP) for name in columns if name.endswith("_at"))
+    )
+
+
+def _write_rows(connection: Connection) -> None:
+    for table, rows in ROWS.items():  # in foreign-key order
+        columns = list(rows[0])
+        values = ", ".join(f":{name}" for name in columns)
+        statement = text(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})")
+        connection.execute(_typed(statement, columns), rows)
+    connection.commit()
+
+
+def _read_rows(connection: Connection) -> dict[str, list[dict[str, Any]]]:
+    found = {}
+    for table, rows in ROWS.items():
+        columns = list(rows[0])
+        statement = text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {', '.join(columns[:2])}")
+        result = connection.execute(
+            statement.columns(**{name: TIMESTAMP for name in columns if name.endswith("_at")})
+        )
+        found[table] = [
+            {
+                name: value.replace(tzinfo=UTC)
+                if isinstance(value, datetime) and value.tzinfo is None
+                else value
+                for name, value in row.items()
+            }
+            for row in result.mappings()
+        ]
+    return found
+
+
+def test_data_written_at_the_previous_head_is_all_there_after_upgrading(empty_database_url: str) -> None:
+    migrations.upgrade(empty_database_url, PREVIOUS_HEAD)
+    _run(empty_database_url, _write_rows)
+
+    migrations.upgrade(empty_database_url)
+
+    assert _versions(empty_database_url) == [HEAD]
+    assert _run(empty_database_url, _read_rows) == ROWS

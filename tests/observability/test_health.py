@@ -1,7 +1,8 @@
 """``/health/live`` and ``/health/ready`` on both engines: liveness never needs the database;
 readiness answers 503, naming the failed check, when the schema is not at head (a fresh empty
-database), when the database refuses connections, and when it does not answer in time. Probes pass
-the Host check like any request; neither endpoint is part of the OpenAPI document.
+database), when the database refuses connections, and when it does not answer in time, but stays
+ready on a schema a newer release migrated ahead. Probes pass the Host check like any request;
+neither endpoint is part of the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from sqlalchemy import text
 
 from app import migrations
 from app.db.engine import create_engine
 from app.main import create_app
 from app.observability.health import check_readiness
+from app.services.context import AppContext
 from tests.conftest import make_settings
 from tests.databases import PostgresDatabases
 
@@ -120,6 +123,19 @@ async def test_readiness_turns_ok_once_the_schema_is_migrated(empty_database_url
 
     assert before.status_code == 503
     assert after.status_code == 200
+
+
+# A deploy migrates first, then rolls the processes: the previous release keeps serving meanwhile.
+async def test_readiness_stays_ok_when_a_newer_release_has_migrated_the_schema_ahead(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    async with context.db.engine.begin() as connection:
+        await connection.execute(text("UPDATE alembic_version SET version_num = 'fromanewerrelease'"))
+
+    response = await client.get("/health/ready")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
 
 
 async def test_readiness_is_503_when_the_database_refuses_connections() -> None:

@@ -1,14 +1,15 @@
-"""Registration, login and the current user."""
+"""Registration, login, the current user, and the account's lifecycle (export, deletion)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Response, status
 
 from app.api.deps import Caller, Context
 from app.api.responses import errors
+from app.schemas.accounts import AccountDeletionRequest, AccountExportResponse
 from app.schemas.users import LoginRequest, NewUserRequest, UserOut, UserResponse, UserUpdateRequest
 from app.security.rate_limits import LoginThrottle, limit_registrations
-from app.services import users
+from app.services import accounts, users
 
 router = APIRouter(tags=["User and Authentication"])
 
@@ -46,3 +47,37 @@ async def get_current_user(ctx: Context, caller: Caller) -> UserResponse:
 @router.put("/user", name="users:update", responses=errors(401, 413, 429), summary="Update current user")
 async def update_current_user(request: UserUpdateRequest, ctx: Context, caller: Caller) -> UserResponse:
     return _user_response(await users.update(ctx, caller, request.user))
+
+
+@router.get(
+    "/user/export",
+    name="users:export",
+    responses=errors(401),
+    summary="Download all of the current user's data",
+    description="Conduit extension. Everything the caller put in, as one JSON document: `profile` (no "
+    "password hash, no token), `articles` with their `tagList`, `comments` (each with the `article` slug "
+    "it is on), `favorites` (slugs), `following` and `followers` (usernames), each list oldest first. "
+    "Nothing that other users wrote. Read from one consistent snapshot.",
+)
+async def export_current_user(ctx: Context, caller: Caller) -> AccountExportResponse:
+    return AccountExportResponse.model_validate(await accounts.export(ctx, caller))
+
+
+@router.delete(
+    "/user",
+    name="users:delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=errors(401, 403, 413, 429),
+    summary="Delete the current user's account",
+    description="Conduit extension. The body confirms it with the account's password: "
+    '`{"user": {"password": "..."}}`. Deletes the account, its articles (with their comments and '
+    "favorites), its comments, favorites and follows, in one transaction; favorite and tag counts of "
+    "what remains stay exact. A wrong password is 403 with a `password` field error and counts as a "
+    "failed sign-in (429 once too many). Afterwards every token of the account is refused (401), and "
+    "its username and email can be registered again.",
+)
+async def delete_current_user(
+    request: AccountDeletionRequest, ctx: Context, caller: Caller, attempts: LoginThrottle
+) -> None:
+    await accounts.delete_account(ctx, caller, request.user, guard=attempts.attempt)

@@ -214,6 +214,31 @@ async def set_hidden(session: AsyncSession, article: Article, hidden_at: datetim
         )
 
 
+async def delete_all_by(session: AsyncSession, *, author_id: int) -> None:
+    """Delete every article of the author and stop counting the visible ones in their tags (hidden
+    articles are not counted: ``set_hidden``). Their tag links,
+    favorites and comments go by cascade (favorites_count lived on the deleted rows).
+
+    The articles are locked first (PostgreSQL), so no tag can be linked to one of them between the
+    count and the delete; a concurrent unlink either finishes first or deadlocks with this and one
+    transaction is re-run (``Database``), so every tag's counter stays exact."""
+    authored = select(Article.id).where(Article.author_id == author_id)
+    await session.execute(authored.order_by(Article.id).with_for_update())
+    counted = authored.where(Article.hidden_at.is_(None))
+    links = (
+        select(func.count())
+        .select_from(ArticleTag)
+        .where(ArticleTag.tag_id == Tag.id, ArticleTag.article_id.in_(counted))
+        .scalar_subquery()
+    )
+    used = select(ArticleTag.tag_id).where(ArticleTag.article_id.in_(counted))
+    await session.execute(
+        update(Tag).where(Tag.id.in_(used)).values(articles_count=Tag.articles_count - links),
+        execution_options={"synchronize_session": False},
+    )
+    await session.execute(delete(Article).where(Article.author_id == author_id))
+
+
 # --- tags ---------------------------------------------------------------------------------------
 
 
@@ -230,13 +255,17 @@ async def add_tags(
         return
     await session.execute(insert_or_ignore(session, Tag), [{"name": name} for name in names])
     tag_ids = list((await session.scalars(select(Tag.id).where(Tag.name.in_(names)).order_by(Tag.id))).all())
-    await session.execute(
-        insert_or_ignore(session, ArticleTag),
-        [{"article_id": article_id, "tag_id": tag_id} for tag_id in tag_ids],
-    )
-    if counted:
+    # Counted only where a link was really added: a racing writer may have added it first.
+    linked = (
+        await session.scalars(
+            insert_or_ignore(session, ArticleTag)
+            .values([{"article_id": article_id, "tag_id": tag_id} for tag_id in tag_ids])
+            .returning(ArticleTag.tag_id)
+        )
+    ).all()
+    if linked and counted:
         await session.execute(
-            update(Tag).where(Tag.id.in_(tag_ids)).values(articles_count=Tag.articles_count + 1)
+            update(Tag).where(Tag.id.in_(linked)).values(articles_count=Tag.articles_count + 1)
         )
     await _copy_tag_names(session, article_id)
 
@@ -249,12 +278,18 @@ async def remove_tags(
     if not names:
         return
     tag_ids = list((await session.scalars(select(Tag.id).where(Tag.name.in_(names)).order_by(Tag.id))).all())
-    await session.execute(
-        delete(ArticleTag).where(ArticleTag.article_id == article_id, ArticleTag.tag_id.in_(tag_ids))
-    )
-    if counted:
+    # Uncounted only where a link was really removed: a racing writer (the same article deleted
+    # twice at once, or its author's account) may have removed it first.
+    unlinked = (
+        await session.scalars(
+            delete(ArticleTag)
+            .where(ArticleTag.article_id == article_id, ArticleTag.tag_id.in_(tag_ids))
+            .returning(ArticleTag.tag_id)
+        )
+    ).all()
+    if unlinked and counted:
         await session.execute(
-            update(Tag).where(Tag.id.in_(tag_ids)).values(articles_count=Tag.articles_count - 1)
+            update(Tag).where(Tag.id.in_(unlinked)).values(articles_count=Tag.articles_count - 1)
         )
     await _copy_tag_names(session, article_id)
 
@@ -309,3 +344,25 @@ async def unfavorite(session: AsyncSession, *, user_id: int, article_id: int) ->
             .values(favorites_count=Article.favorites_count - 1)
         )
     return removed is not None
+
+
+# Bound parameters per statement stay far below both engines' limits (SQLite 32,766; asyncpg 32,767).
+_CHUNK = 1000
+
+
+async def unfavorite_all(session: AsyncSession, *, user_id: int) -> None:
+    """Remove every favorite of the user; each article loses exactly the favorite removed from it
+    (``RETURNING`` says which, so a concurrent unfavorite is never counted twice)."""
+    removed = (
+        await session.scalars(
+            delete(Favorite).where(Favorite.user_id == user_id).returning(Favorite.article_id)
+        )
+    ).all()
+    article_ids = sorted(removed)  # one order for every writer: row locks taken in the same order
+    for start in range(0, len(article_ids), _CHUNK):
+        await session.execute(
+            update(Article)
+            .where(Article.id.in_(article_ids[start : start + _CHUNK]))
+            .values(favorites_count=Article.favorites_count - 1)
+            .execution_options(synchronize_session=False)
+        )

@@ -78,3 +78,8 @@ async def get_by_id(session: AsyncSession, comment_id: int) -> Comment | None:
 
 async def remove(session: AsyncSession, comment: Comment) -> None:
     await session.execute(delete(Comment).where(Comment.id == comment.id))
+
+
+async def remove_all_by(session: AsyncSession, *, author_id: int) -> None:
+    """Every comment the user wrote, on any article."""
+    await session.execute(delete(Comment).where(Comment.author_id == author_id))

@@ -49,6 +49,16 @@ async def add(
     return user
 
 
+async def lock(session: AsyncSession, user_id: int) -> None:
+    """Lock the user's row until the transaction ends (PostgreSQL; SQLite writers are serial anyway).
+    Anything inserted that refers to the user (an article, a favorite, a follow) waits for it."""
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+async def delete_user(session: AsyncSession, user_id: int) -> None:
+    await session.execute(delete(User).where(User.id == user_id))
+
+
 async def update_fields(session: AsyncSession, user: User, changes: dict[str, Any]) -> None:
     for name, value in changes.items():
         setattr(user, name, value)
@@ -71,4 +81,11 @@ async def follow(session: AsyncSession, *, follower_id: int, followee_id: int) -
 async def unfollow(session: AsyncSession, *, follower_id: int, followee_id: int) -> None:
     await session.execute(
         delete(Follow).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
+    )
+
+
+async def remove_all_follows(session: AsyncSession, user_id: int) -> None:
+    """Both ways: whom the user follows and who follows them."""
+    await session.execute(
+        delete(Follow).where((Follow.follower_id == user_id) | (Follow.followee_id == user_id))
     )

@@ -1,0 +1,115 @@
+"""One user's own rows across every table: what the account export reads.
+
+Each function is one statement, ordered oldest first (ties by a unique key), so two exports of the
+same data are identical. Only rows the user wrote or made are read; of other users, only the public
+identifiers those rows point at (an article's slug, a username).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import domain
+from app.db.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User
+
+# PostgreSQL: every statement of the transaction reads the same snapshot. SQLite's transactions
+# already do (a read transaction sees the database as of its first read).
+_SNAPSHOT = {"isolation_level": "REPEATABLE READ"}
+
+
+async def read_one_snapshot(session: AsyncSession) -> None:
+    """Make the rest of this transaction see one consistent snapshot. Call it before any query."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.connection(execution_options=_SNAPSHOT)
+
+
+def profile_of(user: User) -> domain.ExportedProfile:
+    return domain.ExportedProfile(
+        username=user.username,
+        email=user.email,
+        bio=user.bio,
+        image=user.image,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+    )
+
+
+async def articles_by(session: AsyncSession, author_id: int) -> list[domain.ExportedArticle]:
+    """The author's articles with their tags (two statements, whatever their number)."""
+    tags: dict[int, list[str]] = defaultdict(list)
+    tag_rows = await session.execute(
+        select(ArticleTag.article_id, Tag.name)
+        .join(Tag, Tag.id == ArticleTag.tag_id)
+        .join(Article, Article.id == ArticleTag.article_id)
+        .where(Article.author_id == author_id)
+        .order_by(ArticleTag.article_id, Tag.name)
+    )
+    for article_id, name in tag_rows:
+        tags[article_id].append(name)
+    articles = await session.scalars(
+        select(Article).where(Article.author_id == author_id).order_by(Article.created_at, Article.id)
+    )
+    return [
+        domain.ExportedArticle(
+            slug=article.slug,
+            title=article.title,
+            description=article.description,
+            body=article.body,
+            tag_list=tags.get(article.id, []),
+            favorites_count=article.favorites_count,
+            created_at=article.created_at,
+            updated_at=article.updated_at,
+        )
+        for article in articles
+    ]
+
+
+async def comments_by(session: AsyncSession, author_id: int) -> list[domain.ExportedComment]:
+    """The author's comments on any article, with that article's slug."""
+    rows = await session.execute(
+        select(Comment.id, Article.slug, Comment.body, Comment.created_at, Comment.updated_at)
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.author_id == author_id)
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return [
+        domain.ExportedComment(
+            id=row.id, article=row.slug, body=row.body, created_at=row.created_at, updated_at=row.updated_at
+        )
+        for row in rows
+    ]
+
+
+async def favorites_of(session: AsyncSession, user_id: int) -> list[domain.ExportedFavorite]:
+    rows = await session.execute(
+        select(Article.slug, Favorite.created_at)
+        .join(Article, Article.id == Favorite.article_id)
+        .where(Favorite.user_id == user_id)
+        .order_by(Favorite.created_at, Article.slug)
+    )
+    return [domain.ExportedFavorite(slug=row.slug, favorited_at=row.created_at) for row in rows]
+
+
+async def followed_by(session: AsyncSession, user_id: int) -> list[domain.ExportedFollow]:
+    """Whom the user follows."""
+    rows = await session.execute(
+        select(User.username, Follow.created_at)
+        .join(User, User.id == Follow.followee_id)
+        .where(Follow.follower_id == user_id)
+        .order_by(Follow.created_at, User.username)
+    )
+    return [domain.ExportedFollow(username=row.username, followed_at=row.created_at) for row in rows]
+
+
+async def followers_of(session: AsyncSession, user_id: int) -> list[domain.ExportedFollow]:
+    """Who follows the user."""
+    rows = await session.execute(
+        select(User.username, Follow.created_at)
+        .join(User, User.id == Follow.follower_id)
+        .where(Follow.followee_id == user_id)
+        .order_by(Follow.created_at, User.username)
+    )
+    return [domain.ExportedFollow(username=row.username, followed_at=row.created_at) for row in rows]
