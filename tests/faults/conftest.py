@@ -1,0 +1,31 @@
+"""A PostgreSQL cluster of this package's own for the tests that restart it (the shared test
+cluster is never disturbed), and a live server on a fresh database in it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app import migrations
+from tests.databases import PostgresCluster, PostgresDatabases, postgres_cluster
+from tests.faults.support import SERVER_SETTINGS, Restartable
+from tests.servers import running_servers
+
+
+@pytest.fixture(scope="package")
+def own_cluster() -> Iterator[PostgresCluster]:
+    with postgres_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def restartable(own_cluster: PostgresCluster, tmp_path: Path) -> Iterator[Restartable]:
+    databases = PostgresDatabases(own_cluster.url)
+    name = databases.create_empty()
+    url = databases.url_for(name)
+    migrations.upgrade(url)
+    with running_servers(url, tmp_path, **SERVER_SETTINGS) as [server]:
+        yield Restartable(cluster=own_cluster, database_url=url, server=server)
+    databases.drop(name)
