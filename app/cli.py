@@ -7,6 +7,8 @@ so ``conduit --help`` and each command start quickly.
 from __future__ import annotations
 
 import asyncio
+import signal
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -19,6 +21,14 @@ cli = typer.Typer(
 )
 console = Console(stderr=True)
 GRACEFUL_SHUTDOWN_SECONDS = 20  # keep below the orchestrator's kill timeout (systemd's default is 90 s)
+# With --workers N, uvicorn's supervisor kills a worker that does not answer its health check within
+# this time. A new worker imports the whole app first (its logging configuration does), which on a
+# busy host takes longer than uvicorn's default 5 s: the workers were killed and respawned forever.
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
+def _exit_cleanly(_signal: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 @cli.command()
@@ -38,8 +48,12 @@ def serve(
     """Serve the app with uvicorn (uvloop, httptools).
 
     On SIGTERM, open event streams end at once and in-flight requests get up to 20 s to finish
-    (GRACEFUL_SHUTDOWN_SECONDS); then the process exits."""
+    (GRACEFUL_SHUTDOWN_SECONDS); then the process exits with status 0."""
     import uvicorn  # noqa: PLC0415
+
+    # Uvicorn restores the handler it found once it has shut down gracefully, then raises the signal
+    # again: with this one, a requested stop ends with status 0 rather than "killed by SIGTERM".
+    signal.signal(signal.SIGTERM, _exit_cleanly)
 
     from app.observability.logs import logging_config  # noqa: PLC0415
 
@@ -65,6 +79,7 @@ def serve(
         forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 
