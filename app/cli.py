@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -62,8 +62,8 @@ def serve(
             "[yellow]warning: the in-process event bus (SQLite, or EVENTS_BACKEND=memory) only reaches "
             "streams of the worker that made the change; live updates need --workers 1 or PostgreSQL[/yellow]"
         )
-    uvicorn.run(
-        "app.main:create_app",
+    options: dict[str, Any] = dict(  # noqa: C408 - uvicorn's keyword arguments, as uvicorn.run takes them
+        app="app.main:create_app",
         factory=True,
         host=host,
         port=port,
@@ -81,6 +81,12 @@ def serve(
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
+    if workers == 1:
+        uvicorn.run(**options)
+    else:
+        from app.supervisor import run_workers  # noqa: PLC0415
+
+        run_workers(uvicorn.Config(**options))
 
 
 @cli.command()

@@ -65,7 +65,9 @@ async def _refusing_connections(url: str) -> AsyncIterator[bool]:
 async def test_sigterm_lets_requests_in_flight_finish_refuses_new_ones_and_exits_0(
     postgres_url: str, tmp_path: Path, workers: int
 ) -> None:
-    server = start_server(postgres_url, tmp_path, workers=workers, **SERVER_SETTINGS)
+    # The requests wait on the lock for as long as the test needs, however busy the machine is.
+    settings = {**SERVER_SETTINGS, "DB_STATEMENT_TIMEOUT_MS": "60000"}
+    server = start_server(postgres_url, tmp_path, workers=workers, **settings)
     try:
         server.wait_until_serving()
         await _stop_while_requests_are_in_flight(server, postgres_url)
