@@ -1,5 +1,6 @@
 """A PostgreSQL cluster of this package's own for the tests that restart it (the shared test
-cluster is never disturbed), and a live server on a fresh database in it."""
+cluster is never disturbed), a live server on a fresh database in it, and the measured figures in
+the terminal summary."""
 
 from __future__ import annotations
 
@@ -10,8 +11,15 @@ import pytest
 
 from app import migrations
 from tests.databases import PostgresCluster, PostgresDatabases, postgres_cluster
-from tests.faults.support import SERVER_SETTINGS, Restartable
+from tests.faults.support import REPORTS, SERVER_SETTINGS, Restartable
 from tests.servers import running_servers
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if REPORTS:
+        terminalreporter.section("faults and overload")
+        for line in REPORTS:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="package")

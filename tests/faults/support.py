@@ -19,6 +19,8 @@ from tests.servers import Server
 # Load runs want every request counted, not refused by the abuse limits.
 SERVER_SETTINGS = {"RATE_LIMITS_ENABLED": "false"}
 UNAVAILABLE_PREFIX = "service temporarily unavailable (request id "
+# Lines for the end of the test run's terminal output (measured rates), see conftest.py.
+REPORTS: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -46,3 +48,8 @@ def is_unavailable_envelope(body: Any) -> bool:
         case {"errors": {"body": [str(message)]}} if len(body) == 1 and len(body["errors"]) == 1:
             return message.startswith(UNAVAILABLE_PREFIX)
     return False
+
+
+def report(line: str) -> None:
+    """Show ``line`` in the terminal summary at the end of the run (even without ``pytest -s``)."""
+    REPORTS.append(line)
