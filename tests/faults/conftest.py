@@ -5,7 +5,6 @@ the terminal summary."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -28,12 +27,15 @@ def own_cluster() -> Iterator[PostgresCluster]:
         yield cluster
 
 
-@pytest.fixture
-def restartable(own_cluster: PostgresCluster, tmp_path: Path) -> Iterator[Restartable]:
+@pytest.fixture(scope="module")
+def restartable(
+    own_cluster: PostgresCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Restartable]:
+    """One server per module (starting one is slow): each test registers users of its own."""
     databases = PostgresDatabases(own_cluster.url)
     name = databases.create_empty()
     url = databases.url_for(name)
     migrations.upgrade(url)
-    with running_servers(url, tmp_path, **SERVER_SETTINGS) as [server]:
+    with running_servers(url, tmp_path_factory.mktemp("restartable"), **SERVER_SETTINGS) as [server]:
         yield Restartable(cluster=own_cluster, database_url=url, server=server)
     databases.drop(name)

@@ -112,3 +112,13 @@ async def app_sessions(database_url: str) -> Counter[str]:
             "WHERE datname = current_database() AND application_name = 'conduit'"
         )
     return Counter(str(row["state"]) for row in rows)
+
+
+async def waiting_on_locks(database_url: str) -> int:
+    """How many of the app's server sessions are waiting for a lock."""
+    async with connected(database_url) as connection:
+        waiting: int = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = 'conduit' AND wait_event_type = 'Lock'"
+        )
+    return waiting

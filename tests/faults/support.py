@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,8 @@ from tests.servers import Server
 # Load runs want every request counted, not refused by the abuse limits.
 SERVER_SETTINGS = {"RATE_LIMITS_ENABLED": "false"}
 UNAVAILABLE_PREFIX = "service temporarily unavailable (request id "
+# Bound on waiting for something that should happen at once; generous, as the machines are shared.
+WAIT_SECONDS = 15.0
 # Lines for the end of the test run's terminal output (measured rates), see conftest.py.
 REPORTS: list[str] = []
 
@@ -40,6 +44,16 @@ async def serving(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, 
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client, application.state.context
+
+
+async def eventually(condition: Callable[[], Awaitable[bool]], *, within: float = WAIT_SECONDS) -> bool:
+    """Whether ``condition()`` comes true within ``within`` seconds (checked every 50 ms)."""
+    deadline = time.monotonic() + within
+    while not await condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
 
 
 def is_unavailable_envelope(body: Any) -> bool:

@@ -10,55 +10,34 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.faults.database import connected
-from tests.faults.support import SERVER_SETTINGS
+from tests.faults.database import connected, waiting_on_locks
+from tests.faults.support import SERVER_SETTINGS, WAIT_SECONDS, eventually
 from tests.helpers import auth, create_article, register
 from tests.servers import Server, start_server
 
 pytestmark = pytest.mark.load
 
 IN_FLIGHT = 6
-WAIT_SECONDS = 10.0  # bound on each wait below; none is expected to come close
 
 
-async def _within(seconds: float, condition_met: AsyncIterator[bool]) -> bool:
-    deadline = time.monotonic() + seconds
-    async for met in condition_met:
-        if met:
-            return True
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return False
-
-
-async def _waiting_on_locks(database_url: str) -> AsyncIterator[bool]:
-    while True:
-        async with connected(database_url) as connection:
-            waiting = await connection.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND application_name = 'conduit' AND wait_event_type = 'Lock'"
-            )
-        yield waiting == IN_FLIGHT
-
-
-async def _refusing_connections(url: str) -> AsyncIterator[bool]:
+def _refuses_connections(url: str) -> Callable[[], Awaitable[bool]]:
     port = httpx.URL(url).port
     assert port is not None
-    while True:
+
+    async def refuses() -> bool:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
         except ConnectionRefusedError:
-            yield True
-        else:
-            yield False
+            return True
+        return False
+
+    return refuses
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -91,10 +70,14 @@ async def _stop_while_requests_are_in_flight(server: Server, database_url: str) 
                 )
                 for reader in readers
             ]
-            assert await _within(WAIT_SECONDS, _waiting_on_locks(database_url))
+
+            async def requests_are_waiting() -> bool:
+                return await waiting_on_locks(database_url) == IN_FLIGHT
+
+            assert await eventually(requests_are_waiting)
 
             server.terminate()
-            refused = await _within(WAIT_SECONDS, _refusing_connections(server.url))
+            refused = await eventually(_refuses_connections(server.url))
             still_in_flight = not any(task.done() for task in in_flight)
             await locked.rollback()
 
