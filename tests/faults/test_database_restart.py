@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.faults.database import inconsistencies, missing_writes
-from tests.faults.support import Restartable, is_unavailable_envelope
+from tests.faults.support import Restartable, is_unavailable_envelope, report
 from tests.faults.workload import Workload
 
 pytestmark = pytest.mark.load
@@ -47,7 +47,9 @@ async def test_only_requests_during_a_database_restart_fail_and_then_every_reque
 
     failures = load.failures()
     after = [outcome for outcome in load.outcomes if outcome.started > back_at]
-    print(f"\nrestart took {back_at - down_at:.2f} s; answers: {dict(load.statuses())}")
+    summary = f"database restart under load: {back_at - down_at:.2f} s; answers {dict(load.statuses())}"
+    print(f"\n{summary}")
+    report(summary)
     assert failures, "no request saw the restart: the test did not test anything"
     assert {(outcome.status, outcome.transport_error) for outcome in failures} == {(503, "")}
     for outcome in failures:
