@@ -4,6 +4,7 @@ subprocess on a free loopback port, on a database the test chose.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -64,6 +65,9 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        # Whatever is left of its process group: the workers of a supervisor that had to be killed.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 def start_server(
@@ -88,6 +92,7 @@ def start_server(
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group of its own, workers included (see stop)
         )
     return Server(url=f"http://127.0.0.1:{port}", process=process, log=log)
 
