@@ -7,8 +7,10 @@ so ``conduit --help`` and each command start quickly.
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Awaitable, Callable
-from typing import Annotated, NoReturn, TypeVar
+from types import FrameType
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,6 +23,14 @@ cli = typer.Typer(
 console = Console(stderr=True)
 T = TypeVar("T")
 GRACEFUL_SHUTDOWN_SECONDS = 20  # keep below the orchestrator's kill timeout (systemd's default is 90 s)
+# With --workers N, uvicorn's supervisor kills a worker that does not answer its health check within
+# this time. A new worker imports the whole app first (its logging configuration does), which on a
+# busy host takes longer than uvicorn's default 5 s: the workers were killed and respawned forever.
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
+def _exit_cleanly(_signal: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 @cli.command()
@@ -40,8 +50,12 @@ def serve(
     """Serve the app with uvicorn (uvloop, httptools).
 
     On SIGTERM, open event streams end at once and in-flight requests get up to 20 s to finish
-    (GRACEFUL_SHUTDOWN_SECONDS); then the process exits."""
+    (GRACEFUL_SHUTDOWN_SECONDS); then the process exits with status 0."""
     import uvicorn  # noqa: PLC0415
+
+    # Uvicorn restores the handler it found once it has shut down gracefully, then raises the signal
+    # again: with this one, a requested stop ends with status 0 rather than "killed by SIGTERM".
+    signal.signal(signal.SIGTERM, _exit_cleanly)
 
     from app.observability.logs import logging_config  # noqa: PLC0415
 
@@ -50,8 +64,8 @@ def serve(
             "[yellow]warning: the in-process event bus (SQLite, or EVENTS_BACKEND=memory) only reaches "
             "streams of the worker that made the change; live updates need --workers 1 or PostgreSQL[/yellow]"
         )
-    uvicorn.run(
-        "app.main:create_app",
+    options: dict[str, Any] = dict(  # noqa: C408 - uvicorn's keyword arguments, as uvicorn.run takes them
+        app="app.main:create_app",
         factory=True,
         host=host,
         port=port,
@@ -67,7 +81,14 @@ def serve(
         forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
+    if workers == 1:
+        uvicorn.run(**options)
+    else:
+        from app.supervisor import run_workers  # noqa: PLC0415
+
+        run_workers(uvicorn.Config(**options))
 
 
 @cli.command()

@@ -2,8 +2,10 @@
 
 Services hand a function of an ``AsyncSession`` to :meth:`Database.read` or :meth:`Database.write`.
 The transaction commits when the function returns and rolls back when it raises. PostgreSQL
-serialization failures and deadlocks re-run the whole function a bounded number of times, so a
-function must only touch the database (no network calls, no side effects that cannot be repeated).
+serialization failures and deadlocks re-run the whole function a bounded number of times, and so does
+(once) a connection lost before COMMIT was sent, e.g. a pooled connection that died while idle
+because the database restarted. So a function must only touch the database (no network calls, no
+side effects that cannot be repeated).
 Anything that must happen only once the data is committed (telling other readers about it) is
 registered with :func:`after_commit` and runs after the commit, never after a rollback.
 """
@@ -14,12 +16,13 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db.engine import SQLITE_BEGIN_IMMEDIATE
-from app.db.errors import is_retryable
+from app.db.errors import is_disconnect, is_retryable
 
 T = TypeVar("T")
 Work = Callable[[AsyncSession], Awaitable[T]]
@@ -32,6 +35,13 @@ logger = logging.getLogger(__name__)
 def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
     """Run ``callback`` once this session's transaction has committed (and never if it rolls back)."""
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@dataclass
+class _Attempt:
+    """How far one run of a unit of work got."""
+
+    committing: bool = False  # the function returned; COMMIT is (being) sent
 
 
 class Database:
@@ -54,11 +64,19 @@ class Database:
         await self.engine.dispose()
 
     async def _run(self, work: Work[T], *, write: bool) -> T:
-        attempt = 1
+        attempt, reconnected = 1, False
         while True:
+            state = _Attempt()
             try:
-                return await self._run_once(work, write=write)
+                return await self._run_once(work, write=write, state=state)
             except Exception as error:
+                if is_disconnect(error) and not state.committing and not reconnected:
+                    # The server rolled the transaction back with the connection, and SQLAlchemy has
+                    # invalidated the pool's older connections: one more run gets a new connection.
+                    # Not after COMMIT was sent: whether it was applied is unknown, so that is a 503.
+                    logger.warning("retrying transaction on a new connection after %s", type(error).__name__)
+                    reconnected = True
+                    continue
                 if not is_retryable(error) or attempt >= self._retry_attempts:
                     raise
                 logger.warning("retrying transaction after %s (attempt %d)", type(error).__name__, attempt)
@@ -66,12 +84,13 @@ class Database:
                 await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not secrets
                 attempt += 1
 
-    async def _run_once(self, work: Work[T], *, write: bool) -> T:
+    async def _run_once(self, work: Work[T], *, write: bool, state: _Attempt) -> T:
         async with self._sessions() as session:
             async with session.begin():
                 if write and self.engine.dialect.name == "sqlite":
                     await session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
                 result = await work(session)
+                state.committing = True
             for callback in session.info.pop(_AFTER_COMMIT, []):
                 try:
                     await callback()

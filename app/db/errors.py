@@ -23,6 +23,12 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, exc.DBAPIError) and sqlstate(error) in RETRYABLE_SQLSTATES
 
 
+def is_disconnect(error: BaseException) -> bool:
+    """Whether the connection itself was lost (a database restart, a dropped socket): SQLAlchemy has
+    then invalidated it and every pooled connection older than it, so a new one is opened next."""
+    return isinstance(error, exc.DBAPIError) and error.connection_invalidated
+
+
 def is_unavailable(error: BaseException) -> bool:
     """Whether the database is temporarily unable to serve: the caller should answer 503."""
     if isinstance(error, exc.TimeoutError):  # pool exhausted past pool_timeout
