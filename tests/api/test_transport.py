@@ -127,7 +127,7 @@ async def test_wrong_method_is_405_in_the_envelope_with_allowed_methods(client: 
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        ("OPTIONS", "/api/user", "GET, PUT"),
+        ("OPTIONS", "/api/user", "DELETE, GET, PUT"),
         ("PATCH", "/api/articles/some-slug", "DELETE, GET, PUT"),
         ("DELETE", "/api/profiles/jake", "GET"),
         ("PUT", "/api/profiles/jake/follow", "DELETE, POST"),

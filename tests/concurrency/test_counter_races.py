@@ -45,7 +45,15 @@ LOCK_WAITERS = text(
 
 @pytest.fixture
 def settings(postgres_url: str) -> Settings:
-    return make_settings(postgres_url, db_pool_size=20, db_max_overflow=20, rate_limits_enabled=False)
+    # The racers deadlock with the account deletion by design and the unit of work re-runs the loser;
+    # on a busy machine three attempts can run out (503), so these races get more.
+    return make_settings(
+        postgres_url,
+        db_pool_size=20,
+        db_max_overflow=20,
+        db_retry_attempts=10,
+        rate_limits_enabled=False,
+    )
 
 
 async def _mismatches(context: AppContext) -> list[tuple[Any, ...]]:
@@ -73,7 +81,10 @@ async def test_simultaneous_deletes_of_one_article_keep_tag_counts_exact(
         )
     )
 
-    assert [response.status_code for response in responses] == [204] * RACERS
+    # Each deletes it (204), or finds it already deleted by another that committed first (404).
+    statuses = [response.status_code for response in responses]
+    assert set(statuses) <= {204, 404}, statuses
+    assert 204 in statuses
     assert await _mismatches(context) == []
     assert (await client.get("/api/tags")).json() == {"tags": ["shared"]}
 
@@ -169,18 +180,20 @@ async def test_removals_waiting_on_an_account_deletion_find_its_rows_gone(
     scene = await Scene(client).build()
     erased, release = asyncio.Event(), asyncio.Event()
     erasing = asyncio.create_task(_erase(context, scene.owner["token"], erased=erased, release=release))
-    async with context.db.engine.connect() as observer:
-        async with asyncio.timeout(60):
-            await erased.wait()
-        waiters = [
-            *(asyncio.create_task(scene.delete_article(article)) for article in scene.owners),
-            *(asyncio.create_task(scene.unfavorite(scene.owner["token"], a)) for a in scene.readers),
-        ]
-        # Every removal is blocked on a row the uncommitted deletion has removed already.
-        async with asyncio.timeout(60):
-            await _wait_for_lock_waiters(observer, len(waiters))
-
-    release.set()
+    waiters: list[asyncio.Task[httpx.Response]] = []
+    try:
+        async with context.db.engine.connect() as observer:
+            async with asyncio.timeout(60):
+                await erased.wait()
+            waiters = [
+                *(asyncio.create_task(scene.delete_article(article)) for article in scene.owners),
+                *(asyncio.create_task(scene.unfavorite(scene.owner["token"], a)) for a in scene.readers),
+            ]
+            # Every removal is blocked on a row the uncommitted deletion has removed already.
+            async with asyncio.timeout(60):
+                await _wait_for_lock_waiters(observer, len(waiters))
+    finally:
+        release.set()  # never leave the deletion (and the requests behind it) waiting
     await erasing
     responses = await asyncio.gather(*waiters)
 
