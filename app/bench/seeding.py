@@ -148,6 +148,7 @@ async def _postgres_load(database_url: str, dataset: Dataset, progress: Progress
                 progress(table.table, table.count, table.count)
                 continue
             columns, pick = _projected(table, existing)
+            await connection.execute(f"DELETE FROM {table.table}")  # rows the migrations made (counters)
             for chunk in _chunks(table.rows()):
                 await connection.copy_records_to_table(
                     table.table, records=[pick(row) for row in chunk], columns=columns
@@ -216,6 +217,7 @@ def _sqlite_load(database_url: str, dataset: Dataset, progress: Progress) -> Non
                 f"INSERT INTO {table.table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
             )
             connection.execute("BEGIN")
+            connection.execute(f"DELETE FROM {table.table}")  # rows the migrations made (counters)
             for chunk in _chunks(table.rows()):
                 connection.executemany(
                     statement, [tuple(_sqlite_value(value) for value in pick(row)) for row in chunk]

@@ -75,8 +75,10 @@ async def feed(ctx: AppContext, claims: TokenClaims, *, limit: int, offset: int)
 async def get(ctx: AppContext, claims: TokenClaims | None, slug: str) -> domain.Article:
     async def work(session: AsyncSession) -> domain.Article:
         viewer_id = await optional_user_id(session, claims)
-        article = await find(session, slug)
-        return await articles.get_view(session, article.id, viewer_id=viewer_id)
+        article = await articles.find_view(session, slug, viewer_id=viewer_id)
+        if article is None:
+            raise NotFound("article not found")
+        return article
 
     return await ctx.db.read(work)
 
@@ -94,7 +96,8 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
             updated_at=now,
         )
         await _claim_slug(session, article, data.title)
-        await articles.add_tags(session, article.id, data.tag_list)
+        await articles.count_article(session, author_id=author.id, delta=1)
+        await articles.add_tags(session, article.id, data.tag_list, article_created_at=now)
         published = Event(
             type=EventType.ARTICLE_PUBLISHED, slug=article.slug, author=author.username, author_id=author.id
         )
@@ -119,7 +122,9 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
             current = set(await articles.tag_names_of(session, article.id))
             wanted = set(data.tag_list)
             await articles.remove_tags(session, article.id, current - wanted)
-            await articles.add_tags(session, article.id, wanted - current)
+            await articles.add_tags(
+                session, article.id, wanted - current, article_created_at=article.created_at
+            )
         article.updated_at = utc_now()
         if data.title is not None and slugs.base_slug(data.title) != slugs.base_slug(old_title):
             await _claim_slug(session, article, data.title)

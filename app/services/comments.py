@@ -18,8 +18,10 @@ from app.services.identity import current_user, optional_user_id
 async def list_comments(ctx: AppContext, claims: TokenClaims | None, slug: str) -> list[domain.Comment]:
     async def work(session: AsyncSession) -> list[domain.Comment]:
         viewer_id = await optional_user_id(session, claims)
-        article = await find_article(session, slug)
-        return await comments.list_for_article(session, article.id, viewer_id=viewer_id)
+        found = await comments.list_for_slug(session, slug, viewer_id=viewer_id)
+        if found is None:
+            raise NotFound("article not found")
+        return found
 
     return await ctx.db.read(work)
 

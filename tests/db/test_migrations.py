@@ -22,7 +22,7 @@ from sqlalchemy.pool import NullPool
 from app import migrations
 from tests.databases import ROOT, PostgresDatabases
 
-APP_TABLES = {"users", "follows", "articles", "tags", "article_tags", "favorites", "comments"}
+APP_TABLES = {"users", "follows", "articles", "tags", "article_tags", "favorites", "comments", "counters"}
 HEAD = ScriptDirectory.from_config(migrations.alembic_config()).get_current_head()
 
 # Autogenerate cannot reflect expression indexes on SQLite and says so; the lower(username) index is

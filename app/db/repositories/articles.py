@@ -1,24 +1,33 @@
 """Articles, their tags and favorites.
 
-List pages are served by a constant number of statements whatever the page size: one for the page
-(author, "following" and "favorited" flags included), one for the total, one for the page's tags.
+A list page is ONE statement whatever the page size and the data size: the page's ids come from an
+index in order (no sort of everything that matched), the total from a counter, and each row brings
+its author, "following" and "favorited" flags and its tags. Counters (``counters.articles``,
+``users.articles_count``/``favorites_count``, ``tags.articles_count``, ``articles.favorites_count``)
+change in the same transaction as the rows they count, through the helpers below, so that a later
+"hide" can call the same ones.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, false, func, select, update
+from sqlalchemy import Select, delete, exists, false, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 
 from app import domain
-from app.db.models import Article, ArticleTag, Favorite, Follow, Tag, User
+from app.db.models import Article, ArticleTag, Counter, Favorite, Follow, Tag, User
 from app.db.repositories._upsert import insert_or_ignore
+
+ARTICLES_COUNTER = "articles"
+# Joins a row's tag names; tags cannot contain control characters (see app/schemas/articles.py).
+TAG_SEPARATOR = "\x1f"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +66,107 @@ def _conditions(filters: ArticleFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _select_articles(viewer_id: int | None, *, with_body: bool) -> Select[Any]:
-    """Articles joined with everything a view of them needs, as the viewer sees them."""
+def _only(filters: ArticleFilter) -> str | None:
+    """The one filter in use ("" for none), or ``None`` when several are combined."""
+    used = [
+        name
+        for name, value in (
+            ("tag", filters.tag),
+            ("author", filters.author),
+            ("favorited_by", filters.favorited_by),
+            ("feed_of", filters.feed_of),
+        )
+        if value is not None
+    ]
+    if len(used) > 1:
+        return None
+    return used[0] if used else ""
+
+
+def _total(filters: ArticleFilter) -> ColumnElement[int]:
+    """The exact number of matching articles, from a counter when one filter (or none) is used."""
+    only = _only(filters)
+    if only == "":
+        query: Select[Any] = select(Counter.value).where(Counter.name == ARTICLES_COUNTER)
+    elif only == "tag":
+        query = select(Tag.articles_count).where(Tag.name == filters.tag)
+    elif only == "author":
+        assert filters.author is not None
+        query = select(User.articles_count).where(func.lower(User.username) == filters.author.lower())
+    elif only == "favorited_by":
+        assert filters.favorited_by is not None
+        query = select(User.favorites_count).where(func.lower(User.username) == filters.favorited_by.lower())
+    elif only == "feed_of":
+        query = (
+            select(func.sum(User.articles_count))
+            .join(Follow, Follow.followee_id == User.id)
+            .where(Follow.follower_id == filters.feed_of)
+        )
+    else:  # filters combined: rare, and bounded by the smallest of them
+        query = select(func.count()).select_from(Article).where(*_conditions(filters))
+    return func.coalesce(query.scalar_subquery(), 0)
+
+
+def _page(filters: ArticleFilter, *, dialect: str, limit: int, offset: int) -> Subquery:
+    """The ids of one page, newest first (ties by id), each read from an index in that order."""
+    only = _only(filters)
+    query: Select[Any]
+    if only == "tag":
+        tag_id = select(Tag.id).where(Tag.name == filters.tag).scalar_subquery()
+        query = (
+            select(ArticleTag.article_id.label("id"))
+            .where(ArticleTag.tag_id == tag_id)
+            .order_by(ArticleTag.article_created_at.desc(), ArticleTag.article_id.desc())
+        )
+    elif only == "favorited_by":
+        assert filters.favorited_by is not None
+        query = (
+            select(Favorite.article_id.label("id"))
+            .where(Favorite.user_id == _user_id_by_username(filters.favorited_by))
+            .order_by(Favorite.article_created_at.desc(), Favorite.article_id.desc())
+        )
+    elif only == "feed_of" and dialect == "postgresql":
+        # Each followed author's newest articles from their index, then merged: bounded by the
+        # number of followed authors times the page's end, never by what they wrote in total.
+        followed = (
+            select(Follow.followee_id).where(Follow.follower_id == filters.feed_of).subquery("followed")
+        )
+        recent = (
+            select(Article.id, Article.created_at)
+            .where(Article.author_id == followed.c.followee_id)
+            .order_by(Article.created_at.desc(), Article.id.desc())
+            .limit(limit + offset)
+            .lateral("recent")
+        )
+        query = (
+            select(recent.c.id.label("id"))
+            .select_from(followed.join(recent, true()))
+            .order_by(recent.c.created_at.desc(), recent.c.id.desc())
+        )
+    else:
+        query = (
+            select(Article.id.label("id"))
+            .where(*_conditions(filters))
+            .order_by(Article.created_at.desc(), Article.id.desc())
+        )
+    return query.limit(limit).offset(offset).subquery("page")
+
+
+def _view_columns(viewer_id: int | None, *, with_body: bool) -> list[Any]:
+    """Everything a view of an article needs, as the viewer sees it (tags joined into one string)."""
     if viewer_id is None:
         favorited: ColumnElement[bool] = false()
         following: ColumnElement[bool] = false()
     else:
         favorited = exists().where(Favorite.user_id == viewer_id, Favorite.article_id == Article.id)
         following = exists().where(Follow.follower_id == viewer_id, Follow.followee_id == Article.author_id)
+    tags = (
+        select(func.aggregate_strings(Tag.name, TAG_SEPARATOR))
+        .select_from(ArticleTag)
+        .join(Tag, Tag.id == ArticleTag.tag_id)
+        .where(ArticleTag.article_id == Article.id)
+        .scalar_subquery()
+    )
     columns: list[Any] = [
         Article.id,
         Article.slug,
@@ -78,27 +180,18 @@ def _select_articles(viewer_id: int | None, *, with_body: bool) -> Select[Any]:
         User.bio,
         User.image,
         following.label("following"),
+        tags.label("tags"),
     ]
     if with_body:
         columns.append(Article.body)
-    return select(*columns).join(User, User.id == Article.author_id)
+    return columns
 
 
-async def _tags_by_article(session: AsyncSession, article_ids: Sequence[int]) -> dict[int, list[str]]:
-    tags: dict[int, list[str]] = defaultdict(list)
-    if article_ids:
-        rows = await session.execute(
-            select(ArticleTag.article_id, Tag.name)
-            .join(Tag, Tag.id == ArticleTag.tag_id)
-            .where(ArticleTag.article_id.in_(article_ids))
-            .order_by(ArticleTag.article_id, Tag.name)
-        )
-        for article_id, name in rows:
-            tags[article_id].append(name)
-    return tags
+def _select_view(viewer_id: int | None) -> Select[Any]:
+    return select(*_view_columns(viewer_id, with_body=True)).join(User, User.id == Article.author_id)
 
 
-def _to_view(row: Any, tags: list[str], *, with_body: bool) -> domain.ArticleSummary:
+def _to_view(row: Any, *, with_body: bool) -> domain.ArticleSummary:
     author = domain.Profile(
         username=row.username, bio=row.bio, image=row.image, following=bool(row.following)
     )
@@ -112,7 +205,7 @@ def _to_view(row: Any, tags: list[str], *, with_body: bool) -> domain.ArticleSum
         "favorited": bool(row.favorited),
         "favorites_count": row.favorites_count,
         "author": author,
-        "tag_list": tags,
+        "tag_list": sorted(row.tags.split(TAG_SEPARATOR)) if row.tags else [],
     }
     if with_body:
         return domain.Article(**fields, body=row.body)
@@ -122,30 +215,39 @@ def _to_view(row: Any, tags: list[str], *, with_body: bool) -> domain.ArticleSum
 async def list_page(
     session: AsyncSession, filters: ArticleFilter, *, viewer_id: int | None, limit: int, offset: int
 ) -> domain.ArticlePage:
-    """One page, newest first (ties by id, so pages never overlap), and the total that matched."""
-    conditions = _conditions(filters)
-    total = await session.scalar(select(func.count()).select_from(Article).where(*conditions))
-    rows = (
-        await session.execute(
-            _select_articles(viewer_id, with_body=False)
-            .where(*conditions)
-            .order_by(Article.created_at.desc(), Article.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
-    tags = await _tags_by_article(session, [row.id for row in rows])
-    articles = [_to_view(row, tags.get(row.id, []), with_body=False) for row in rows]
-    return domain.ArticlePage(articles=articles, articles_count=total or 0)
+    """One page, newest first (ties by id, so pages never overlap), and the total that matched,
+    in one statement. The total is the first column of every row; an empty page is one row of
+    NULLs but for it."""
+    dialect = session.get_bind().dialect.name
+    total = select(_total(filters).label("total")).subquery("total")
+    page = _page(filters, dialect=dialect, limit=limit, offset=offset)
+    query = (
+        select(total.c.total, *_view_columns(viewer_id, with_body=False))
+        .select_from(total)
+        .outerjoin(page, true())
+        .outerjoin(Article, Article.id == page.c.id)
+        .outerjoin(User, User.id == Article.author_id)
+        .order_by(Article.created_at.desc(), Article.id.desc())
+    )
+    rows = (await session.execute(query)).all()
+    articles = [_to_view(row, with_body=False) for row in rows if row.id is not None]
+    return domain.ArticlePage(articles=articles, articles_count=rows[0].total if rows else 0)
+
+
+async def find_view(session: AsyncSession, slug: str, *, viewer_id: int | None) -> domain.Article | None:
+    """The full article with body, as ``viewer_id`` sees it, in one statement; ``None`` if missing."""
+    row = (await session.execute(_select_view(viewer_id).where(Article.slug == slug))).one_or_none()
+    if row is None:
+        return None
+    view = _to_view(row, with_body=True)
+    assert isinstance(view, domain.Article)
+    return view
 
 
 async def get_view(session: AsyncSession, article_id: int, *, viewer_id: int | None) -> domain.Article:
     """The full article with body, as ``viewer_id`` sees it."""
-    row = (
-        await session.execute(_select_articles(viewer_id, with_body=True).where(Article.id == article_id))
-    ).one()
-    tags = await _tags_by_article(session, [article_id])
-    view = _to_view(row, tags.get(article_id, []), with_body=True)
+    row = (await session.execute(_select_view(viewer_id).where(Article.id == article_id))).one()
+    view = _to_view(row, with_body=True)
     assert isinstance(view, domain.Article)
     return view
 
@@ -175,7 +277,23 @@ async def try_save_with_slug(session: AsyncSession, article: Article, slug: str)
     return True
 
 
+async def count_article(session: AsyncSession, *, author_id: int, delta: int) -> None:
+    """Count an article in (``delta=1``) or out (``-1``) of the global and the author's totals."""
+    await session.execute(
+        update(Counter).where(Counter.name == ARTICLES_COUNTER).values(value=Counter.value + delta)
+    )
+    await session.execute(
+        update(User).where(User.id == author_id).values(articles_count=User.articles_count + delta)
+    )
+
+
 async def delete_article(session: AsyncSession, article: Article) -> None:
+    """Delete the article and stop counting it, and its favorites (tags: see ``remove_tags``)."""
+    favoriters = select(Favorite.user_id).where(Favorite.article_id == article.id)
+    await session.execute(
+        update(User).where(User.id.in_(favoriters)).values(favorites_count=User.favorites_count - 1)
+    )
+    await count_article(session, author_id=article.author_id, delta=-1)
     await session.execute(delete(Article).where(Article.id == article.id))
 
 
@@ -183,10 +301,18 @@ async def delete_article(session: AsyncSession, article: Article) -> None:
 
 
 async def tag_names_of(session: AsyncSession, article_id: int) -> list[str]:
-    return (await _tags_by_article(session, [article_id])).get(article_id, [])
+    query = (
+        select(Tag.name)
+        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        .where(ArticleTag.article_id == article_id)
+        .order_by(Tag.name)
+    )
+    return list((await session.scalars(query)).all())
 
 
-async def add_tags(session: AsyncSession, article_id: int, names: Iterable[str]) -> None:
+async def add_tags(
+    session: AsyncSession, article_id: int, names: Iterable[str], *, article_created_at: datetime
+) -> None:
     """Attach tags (creating missing ones race-free) and count the article in each."""
     names = sorted(set(names))
     if not names:
@@ -195,7 +321,10 @@ async def add_tags(session: AsyncSession, article_id: int, names: Iterable[str])
     tag_ids = list((await session.scalars(select(Tag.id).where(Tag.name.in_(names)).order_by(Tag.id))).all())
     await session.execute(
         insert_or_ignore(session, ArticleTag),
-        [{"article_id": article_id, "tag_id": tag_id} for tag_id in tag_ids],
+        [
+            {"article_id": article_id, "tag_id": tag_id, "article_created_at": article_created_at}
+            for tag_id in tag_ids
+        ],
     )
     await session.execute(
         update(Tag).where(Tag.id.in_(tag_ids)).values(articles_count=Tag.articles_count + 1)
@@ -225,33 +354,37 @@ async def popular_tags(session: AsyncSession) -> list[str]:
 # --- favorites ----------------------------------------------------------------------------------
 
 
+async def _count_favorite(session: AsyncSession, *, user_id: int, article_id: int, delta: int) -> None:
+    await session.execute(
+        update(Article)
+        .where(Article.id == article_id)
+        .values(favorites_count=Article.favorites_count + delta)
+    )
+    await session.execute(
+        update(User).where(User.id == user_id).values(favorites_count=User.favorites_count + delta)
+    )
+
+
 async def favorite(session: AsyncSession, *, user_id: int, article_id: int) -> bool:
-    """Idempotent; the article's counter moves only when a row was really added (then ``True``)."""
+    """Idempotent; the counters move only when a row was really added (then ``True``)."""
+    created_at = select(Article.created_at).where(Article.id == article_id).scalar_subquery()
     inserted = await session.scalar(
         insert_or_ignore(session, Favorite)
-        .values(user_id=user_id, article_id=article_id)
+        .values(user_id=user_id, article_id=article_id, article_created_at=created_at)
         .returning(Favorite.article_id)
     )
     if inserted is not None:
-        await session.execute(
-            update(Article)
-            .where(Article.id == article_id)
-            .values(favorites_count=Article.favorites_count + 1)
-        )
+        await _count_favorite(session, user_id=user_id, article_id=article_id, delta=1)
     return inserted is not None
 
 
 async def unfavorite(session: AsyncSession, *, user_id: int, article_id: int) -> bool:
-    """Idempotent; the counter moves only when a row was really removed (then ``True``)."""
+    """Idempotent; the counters move only when a row was really removed (then ``True``)."""
     removed = await session.scalar(
         delete(Favorite)
         .where(Favorite.user_id == user_id, Favorite.article_id == article_id)
         .returning(Favorite.article_id)
     )
     if removed is not None:
-        await session.execute(
-            update(Article)
-            .where(Article.id == article_id)
-            .values(favorites_count=Article.favorites_count - 1)
-        )
+        await _count_favorite(session, user_id=user_id, article_id=article_id, delta=-1)
     return removed is not None

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from app import domain
-from app.db.models import Comment, Follow, User
+from app.db.models import Article, Comment, Follow, User
 
 
 def _select_comments(viewer_id: int | None) -> Select[Any]:
@@ -40,16 +40,23 @@ def _to_view(row: Any) -> domain.Comment:
     )
 
 
-async def list_for_article(
-    session: AsyncSession, article_id: int, *, viewer_id: int | None
-) -> list[domain.Comment]:
-    """All comments of the article, newest first, in one statement."""
-    rows = await session.execute(
-        _select_comments(viewer_id)
-        .where(Comment.article_id == article_id)
+async def list_for_slug(
+    session: AsyncSession, slug: str, *, viewer_id: int | None
+) -> list[domain.Comment] | None:
+    """All comments of the article, newest first, in one statement; ``None`` if there is no such
+    article (it is the statement's first table: an article without comments is one row of NULLs)."""
+    query = (
+        select(Article.id.label("article_id"), *_select_comments(viewer_id).selected_columns)
+        .select_from(Article)
+        .outerjoin(Comment, Comment.article_id == Article.id)
+        .outerjoin(User, User.id == Comment.author_id)
+        .where(Article.slug == slug)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
-    return [_to_view(row) for row in rows]
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return None
+    return [_to_view(row) for row in rows if row.id is not None]
 
 
 async def get_view(session: AsyncSession, comment_id: int, *, viewer_id: int | None) -> domain.Comment:
