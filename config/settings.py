@@ -58,7 +58,9 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0, le=1000)
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
     db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
-    db_pool_pre_ping: bool = True
+    # A pre-ping costs three round trips per checkout on asyncpg; connections the server closed
+    # are detected without one (see app/db/engine.py), so it is only for networks that drop silently.
+    db_pool_pre_ping: bool = False
     db_statement_timeout_ms: int = Field(default=5000, ge=0)
     db_idle_in_transaction_timeout_ms: int = Field(default=10000, ge=0)
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
