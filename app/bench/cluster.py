@@ -45,6 +45,14 @@ def server_url(directory: Path = DEFAULT_DIRECTORY) -> str:
     return url
 
 
+def postmaster_pid(directory: Path = DEFAULT_DIRECTORY) -> int | None:
+    """The kept server's main process (its backends are its children), if it runs."""
+    pid_file = directory / "data" / "postmaster.pid"
+    if not pid_file.exists():
+        return None
+    return int(pid_file.read_text().split()[0])
+
+
 def database_url(admin_url: str, name: str) -> str:
     """``name``'s URL on the server, creating the database if it is missing."""
     asyncio.run(_create_database(admin_url, name))

@@ -21,6 +21,42 @@ class Row:
     statements: int | None
     rss_mib: float
     ceiling_ratio: float | None
+    # CPU per request: of the server (all workers) and of PostgreSQL (the kept cluster only).
+    server_cpu_ms: float | None = None
+    database_cpu_ms: float | None = None
+
+
+HEADINGS = (
+    "endpoint",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "errors",
+    "SQL/req",
+    "RSS MiB",
+    "of ceiling",
+    "app CPU ms/req",
+    "PG CPU ms/req",
+)
+
+
+def _optional(value: float | None, template: str) -> str:
+    return "-" if value is None else template.format(value)
+
+
+def _cells(row: Row) -> list[str]:
+    return [
+        row.endpoint,
+        f"{row.requests_per_second:,.0f}",
+        f"{row.p50_ms:.1f}",
+        f"{row.p99_ms:.1f}",
+        str(row.errors),
+        _optional(row.statements, "{}"),
+        f"{row.rss_mib:.0f}",
+        _optional(row.ceiling_ratio, "{:.1%}"),
+        _optional(row.server_cpu_ms, "{:.2f}"),
+        _optional(row.database_cpu_ms, "{:.2f}"),
+    ]
 
 
 @dataclass(slots=True)
@@ -59,33 +95,20 @@ class Report:
             "of ceiling",
         ):
             table.add_column(heading, justify="left" if heading == "endpoint" else "right")
-        rows = [*self.rows, *([self.ceiling] if self.ceiling else [])]
-        for row in rows:
-            table.add_row(
-                row.endpoint,
-                f"{row.requests_per_second:,.0f}",
-                f"{row.p50_ms:.1f}",
-                f"{row.p99_ms:.1f}",
-                str(row.errors),
-                "-" if row.statements is None else str(row.statements),
-                f"{row.rss_mib:.0f}",
-                "-" if row.ceiling_ratio is None else f"{row.ceiling_ratio:.1%}",
-            )
+        for row in self._all_rows():
+            table.add_row(*_cells(row))
         return table
 
     def markdown(self) -> str:
         lines = [
-            "| endpoint | req/s | p50 ms | p99 ms | errors | SQL/req | RSS MiB | of ceiling |",
-            "|---|--:|--:|--:|--:|--:|--:|--:|",
+            "| " + " | ".join(HEADINGS) + " |",
+            "|---|" + "--:|" * (len(HEADINGS) - 1),
         ]
-        for row in [*self.rows, *([self.ceiling] if self.ceiling else [])]:
-            statements = "-" if row.statements is None else str(row.statements)
-            ratio = "-" if row.ceiling_ratio is None else f"{row.ceiling_ratio:.1%}"
-            lines.append(
-                f"| {row.endpoint} | {row.requests_per_second:,.0f} | {row.p50_ms:.1f} | {row.p99_ms:.1f} | "
-                f"{row.errors} | {statements} | {row.rss_mib:.0f} | {ratio} |"
-            )
+        lines += ["| " + " | ".join(_cells(row)) + " |" for row in self._all_rows()]
         return "\n".join(lines)
+
+    def _all_rows(self) -> list[Row]:
+        return [*self.rows, *([self.ceiling] if self.ceiling else [])]
 
     def print(self, console: Console) -> None:
         console.print(self.table())

@@ -99,11 +99,15 @@ def _measure(
     requests: tuple[Request, ...],
     token: str | None,
     options: Options,
+    database_pid: int | None = None,
 ) -> Row:
     load = {"connections": options.connections, "threads": options.threads}
     if options.warmup > 0:
         wrk.run(running.url, requests, token=token, seconds=options.warmup, **load)
+    server_cpu = running.cpu_seconds()
+    database_cpu = servers.process_tree_cpu_seconds(database_pid) if database_pid else 0.0
     result = wrk.run(running.url, requests, token=token, seconds=options.duration, **load)
+    served = max(result.requests, 1)
     return Row(
         endpoint=name,
         requests_per_second=result.per_second,
@@ -114,6 +118,10 @@ def _measure(
         statements=None,
         rss_mib=running.rss_mib(),
         ceiling_ratio=None,
+        server_cpu_ms=(running.cpu_seconds() - server_cpu) * 1000 / served,
+        database_cpu_ms=(servers.process_tree_cpu_seconds(database_pid) - database_cpu) * 1000 / served
+        if database_pid
+        else None,
     )
 
 

@@ -15,7 +15,7 @@ from app.schemas.articles import ArticleUpdate, NewArticle
 from app.security.tokens import TokenClaims
 from app.services import slugs
 from app.services.context import AppContext
-from app.services.identity import current_user, optional_user_id
+from app.services.identity import current_user, ensure_current, optional_user_id, viewer_of
 
 
 async def find(session: AsyncSession, slug: str) -> Article:
@@ -54,30 +54,37 @@ async def list_articles(
     offset: int,
 ) -> domain.ArticlePage:
     async def work(session: AsyncSession) -> domain.ArticlePage:
-        viewer_id = await optional_user_id(session, claims)
         filters = ArticleFilter(
             tag=tag.strip().lower() if tag is not None else None, author=author, favorited_by=favorited
         )
-        return await articles.list_page(session, filters, viewer_id=viewer_id, limit=limit, offset=offset)
+        page, viewer_valid = await articles.list_page(
+            session, filters, viewer=viewer_of(claims), limit=limit, offset=offset
+        )
+        ensure_current(viewer_valid)
+        return page
 
     return await ctx.db.read(work)
 
 
 async def feed(ctx: AppContext, claims: TokenClaims, *, limit: int, offset: int) -> domain.ArticlePage:
     async def work(session: AsyncSession) -> domain.ArticlePage:
-        viewer = await current_user(session, claims)
-        filters = ArticleFilter(feed_of=viewer.id)
-        return await articles.list_page(session, filters, viewer_id=viewer.id, limit=limit, offset=offset)
+        filters = ArticleFilter(feed_of=claims.user_id)
+        page, viewer_valid = await articles.list_page(
+            session, filters, viewer=viewer_of(claims), limit=limit, offset=offset
+        )
+        ensure_current(viewer_valid)
+        return page
 
     return await ctx.db.read(work)
 
 
 async def get(ctx: AppContext, claims: TokenClaims | None, slug: str) -> domain.Article:
     async def work(session: AsyncSession) -> domain.Article:
-        viewer_id = await optional_user_id(session, claims)
-        article = await articles.find_view(session, slug, viewer_id=viewer_id)
+        article, viewer_valid = await articles.find_view(session, slug, viewer=viewer_of(claims))
         if article is None:
+            await optional_user_id(session, claims)  # a stale token is 401 before "not found"
             raise NotFound("article not found")
+        ensure_current(viewer_valid)
         return article
 
     return await ctx.db.read(work)

@@ -167,6 +167,7 @@ def test_help_lists_the_commands(environment: dict[str, str]) -> None:
         "migrate",
         "seed",
         "check",
+        "bench",
     ]
 
 

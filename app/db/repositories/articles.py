@@ -10,15 +10,30 @@ change in the same transaction as the rows they count, through the helpers below
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, false, func, select, true, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    delete,
+    exists,
+    false,
+    func,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
 from app import domain
@@ -39,103 +54,116 @@ class ArticleFilter:
     favorited_by: str | None = None
     feed_of: int | None = None
 
+    def used(self) -> tuple[str, ...]:
+        values = (("tag", self.tag), ("author", self.author), ("favorited_by", self.favorited_by))
+        return tuple(name for name, value in (*values, ("feed_of", self.feed_of)) if value is not None)
 
-def _user_id_by_username(username: str) -> Any:
-    return select(User.id).where(func.lower(User.username) == username.lower()).scalar_subquery()
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who is looking, as their token says; checked against the stored user in the same statement."""
+
+    id: int
+    token_version: int
 
 
-def _conditions(filters: ArticleFilter) -> list[ColumnElement[bool]]:
+# Statements are built once per shape (which filters, signed in or not, engine) with bound
+# parameters, and reused: building and hashing a statement per request cost more than running it.
+TAG = bindparam("tag", type_=String)
+AUTHOR = bindparam("author", type_=String)  # lower-cased
+FAVORITED_BY = bindparam("favorited_by", type_=String)  # lower-cased
+FEED_OF = bindparam("feed_of", type_=BigInteger)
+VIEWER_ID = bindparam("viewer_id", type_=BigInteger)
+VIEWER_VERSION = bindparam("viewer_version", type_=Integer)
+LIMIT = bindparam("limit", type_=Integer)
+OFFSET = bindparam("offset", type_=Integer)
+PAGE_END = bindparam("page_end", type_=Integer)
+_Caller = aliased(User, name="caller")
+
+
+def _params(
+    filters: ArticleFilter, viewer: Viewer | None, *, limit: int = 0, offset: int = 0
+) -> dict[str, Any]:
+    return {
+        "tag": filters.tag,
+        "author": filters.author.lower() if filters.author is not None else None,
+        "favorited_by": filters.favorited_by.lower() if filters.favorited_by is not None else None,
+        "feed_of": filters.feed_of,
+        "viewer_id": viewer.id if viewer else None,
+        "viewer_version": viewer.token_version if viewer else None,
+        "limit": limit,
+        "offset": offset,
+        "page_end": limit + offset,
+    }
+
+
+def _user_id_by_username(username: BindParameter[str]) -> Any:
+    return select(User.id).where(func.lower(User.username) == username).scalar_subquery()
+
+
+def _conditions(used: tuple[str, ...]) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    if filters.tag is not None:
-        tagged = (
-            select(ArticleTag.article_id)
-            .join(Tag, Tag.id == ArticleTag.tag_id)
-            .where(Tag.name == filters.tag)
-        )
+    if "tag" in used:
+        tagged = select(ArticleTag.article_id).join(Tag, Tag.id == ArticleTag.tag_id).where(Tag.name == TAG)
         conditions.append(Article.id.in_(tagged))
-    if filters.author is not None:
-        conditions.append(Article.author_id == _user_id_by_username(filters.author))
-    if filters.favorited_by is not None:
-        favorites = select(Favorite.article_id).where(
-            Favorite.user_id == _user_id_by_username(filters.favorited_by)
-        )
+    if "author" in used:
+        conditions.append(Article.author_id == _user_id_by_username(AUTHOR))
+    if "favorited_by" in used:
+        favorites = select(Favorite.article_id).where(Favorite.user_id == _user_id_by_username(FAVORITED_BY))
         conditions.append(Article.id.in_(favorites))
-    if filters.feed_of is not None:
-        followed = select(Follow.followee_id).where(Follow.follower_id == filters.feed_of)
+    if "feed_of" in used:
+        followed = select(Follow.followee_id).where(Follow.follower_id == FEED_OF)
         conditions.append(Article.author_id.in_(followed))
     return conditions
 
 
-def _only(filters: ArticleFilter) -> str | None:
-    """The one filter in use ("" for none), or ``None`` when several are combined."""
-    used = [
-        name
-        for name, value in (
-            ("tag", filters.tag),
-            ("author", filters.author),
-            ("favorited_by", filters.favorited_by),
-            ("feed_of", filters.feed_of),
-        )
-        if value is not None
-    ]
-    if len(used) > 1:
-        return None
-    return used[0] if used else ""
-
-
-def _total(filters: ArticleFilter) -> ColumnElement[int]:
+def _total(used: tuple[str, ...]) -> ColumnElement[int]:
     """The exact number of matching articles, from a counter when one filter (or none) is used."""
-    only = _only(filters)
-    if only == "":
-        query: Select[Any] = select(Counter.value).where(Counter.name == ARTICLES_COUNTER)
-    elif only == "tag":
-        query = select(Tag.articles_count).where(Tag.name == filters.tag)
-    elif only == "author":
-        assert filters.author is not None
-        query = select(User.articles_count).where(func.lower(User.username) == filters.author.lower())
-    elif only == "favorited_by":
-        assert filters.favorited_by is not None
-        query = select(User.favorites_count).where(func.lower(User.username) == filters.favorited_by.lower())
-    elif only == "feed_of":
+    query: Select[Any]
+    if not used:
+        query = select(Counter.value).where(Counter.name == ARTICLES_COUNTER)
+    elif used == ("tag",):
+        query = select(Tag.articles_count).where(Tag.name == TAG)
+    elif used == ("author",):
+        query = select(User.articles_count).where(func.lower(User.username) == AUTHOR)
+    elif used == ("favorited_by",):
+        query = select(User.favorites_count).where(func.lower(User.username) == FAVORITED_BY)
+    elif used == ("feed_of",):
         query = (
             select(func.sum(User.articles_count))
             .join(Follow, Follow.followee_id == User.id)
-            .where(Follow.follower_id == filters.feed_of)
+            .where(Follow.follower_id == FEED_OF)
         )
     else:  # filters combined: rare, and bounded by the smallest of them
-        query = select(func.count()).select_from(Article).where(*_conditions(filters))
+        query = select(func.count()).select_from(Article).where(*_conditions(used))
     return func.coalesce(query.scalar_subquery(), 0)
 
 
-def _page(filters: ArticleFilter, *, dialect: str, limit: int, offset: int) -> Subquery:
+def _page(used: tuple[str, ...], dialect: str) -> Subquery:
     """The ids of one page, newest first (ties by id), each read from an index in that order."""
-    only = _only(filters)
     query: Select[Any]
-    if only == "tag":
-        tag_id = select(Tag.id).where(Tag.name == filters.tag).scalar_subquery()
+    if used == ("tag",):
+        tag_id = select(Tag.id).where(Tag.name == TAG).scalar_subquery()
         query = (
             select(ArticleTag.article_id.label("id"))
             .where(ArticleTag.tag_id == tag_id)
             .order_by(ArticleTag.article_created_at.desc(), ArticleTag.article_id.desc())
         )
-    elif only == "favorited_by":
-        assert filters.favorited_by is not None
+    elif used == ("favorited_by",):
         query = (
             select(Favorite.article_id.label("id"))
-            .where(Favorite.user_id == _user_id_by_username(filters.favorited_by))
+            .where(Favorite.user_id == _user_id_by_username(FAVORITED_BY))
             .order_by(Favorite.article_created_at.desc(), Favorite.article_id.desc())
         )
-    elif only == "feed_of" and dialect == "postgresql":
+    elif used == ("feed_of",) and dialect == "postgresql":
         # Each followed author's newest articles from their index, then merged: bounded by the
         # number of followed authors times the page's end, never by what they wrote in total.
-        followed = (
-            select(Follow.followee_id).where(Follow.follower_id == filters.feed_of).subquery("followed")
-        )
+        followed = select(Follow.followee_id).where(Follow.follower_id == FEED_OF).subquery("followed")
         recent = (
             select(Article.id, Article.created_at)
             .where(Article.author_id == followed.c.followee_id)
             .order_by(Article.created_at.desc(), Article.id.desc())
-            .limit(limit + offset)
+            .limit(PAGE_END)
             .lateral("recent")
         )
         query = (
@@ -146,28 +174,38 @@ def _page(filters: ArticleFilter, *, dialect: str, limit: int, offset: int) -> S
     else:
         query = (
             select(Article.id.label("id"))
-            .where(*_conditions(filters))
+            .where(*_conditions(used))
             .order_by(Article.created_at.desc(), Article.id.desc())
         )
-    return query.limit(limit).offset(offset).subquery("page")
+    return query.limit(LIMIT).offset(OFFSET).subquery("page")
 
 
-def _view_columns(viewer_id: int | None, *, with_body: bool) -> list[Any]:
-    """Everything a view of an article needs, as the viewer sees it (tags joined into one string)."""
-    if viewer_id is None:
-        favorited: ColumnElement[bool] = false()
-        following: ColumnElement[bool] = false()
+def _view_columns(*, signed_in: bool, with_body: bool) -> list[Any]:
+    """Everything a view of an article needs, as the viewer sees it (tags joined into one string),
+    and whether the viewer's token is still good."""
+    if signed_in:
+        favorited: ColumnElement[bool] = exists().where(
+            Favorite.user_id == VIEWER_ID, Favorite.article_id == Article.id
+        )
+        following: ColumnElement[bool] = exists().where(
+            Follow.follower_id == VIEWER_ID, Follow.followee_id == Article.author_id
+        )
+        viewer_valid: ColumnElement[bool] = exists().where(
+            _Caller.id == VIEWER_ID, _Caller.token_version == VIEWER_VERSION
+        )
     else:
-        favorited = exists().where(Favorite.user_id == viewer_id, Favorite.article_id == Article.id)
-        following = exists().where(Follow.follower_id == viewer_id, Follow.followee_id == Article.author_id)
+        favorited = following = false()
+        viewer_valid = true()
+    # Each name by primary key: a join would let the planner hash (scan) all tags for every row.
+    tag_name = select(Tag.name).where(Tag.id == ArticleTag.tag_id).scalar_subquery()
     tags = (
-        select(func.aggregate_strings(Tag.name, TAG_SEPARATOR))
+        select(func.aggregate_strings(tag_name, TAG_SEPARATOR))
         .select_from(ArticleTag)
-        .join(Tag, Tag.id == ArticleTag.tag_id)
         .where(ArticleTag.article_id == Article.id)
         .scalar_subquery()
     )
     columns: list[Any] = [
+        viewer_valid.label("viewer_valid"),
         Article.id,
         Article.slug,
         Article.title,
@@ -187,8 +225,30 @@ def _view_columns(viewer_id: int | None, *, with_body: bool) -> list[Any]:
     return columns
 
 
-def _select_view(viewer_id: int | None) -> Select[Any]:
-    return select(*_view_columns(viewer_id, with_body=True)).join(User, User.id == Article.author_id)
+@functools.cache
+def _list_statement(used: tuple[str, ...], signed_in: bool, dialect: str) -> Select[Any]:
+    total = select(_total(used).label("total")).subquery("total")
+    page = _page(used, dialect)
+    return (
+        select(total.c.total, *_view_columns(signed_in=signed_in, with_body=False))
+        .select_from(total)
+        .outerjoin(page, true())
+        .outerjoin(Article, Article.id == page.c.id)
+        .outerjoin(User, User.id == Article.author_id)
+        .order_by(Article.created_at.desc(), Article.id.desc())
+    )
+
+
+@functools.cache
+def _view_statement(by_slug: bool, signed_in: bool) -> Select[Any]:
+    key = (
+        Article.slug == bindparam("slug", type_=String) if by_slug else Article.id == bindparam("article_id")
+    )
+    return (
+        select(*_view_columns(signed_in=signed_in, with_body=True))
+        .join(User, User.id == Article.author_id)
+        .where(key)
+    )
 
 
 def _to_view(row: Any, *, with_body: bool) -> domain.ArticleSummary:
@@ -213,40 +273,37 @@ def _to_view(row: Any, *, with_body: bool) -> domain.ArticleSummary:
 
 
 async def list_page(
-    session: AsyncSession, filters: ArticleFilter, *, viewer_id: int | None, limit: int, offset: int
-) -> domain.ArticlePage:
-    """One page, newest first (ties by id, so pages never overlap), and the total that matched,
-    in one statement. The total is the first column of every row; an empty page is one row of
-    NULLs but for it."""
-    dialect = session.get_bind().dialect.name
-    total = select(_total(filters).label("total")).subquery("total")
-    page = _page(filters, dialect=dialect, limit=limit, offset=offset)
-    query = (
-        select(total.c.total, *_view_columns(viewer_id, with_body=False))
-        .select_from(total)
-        .outerjoin(page, true())
-        .outerjoin(Article, Article.id == page.c.id)
-        .outerjoin(User, User.id == Article.author_id)
-        .order_by(Article.created_at.desc(), Article.id.desc())
-    )
-    rows = (await session.execute(query)).all()
+    session: AsyncSession, filters: ArticleFilter, *, viewer: Viewer | None, limit: int, offset: int
+) -> tuple[domain.ArticlePage, bool]:
+    """One page, newest first (ties by id, so pages never overlap), the total that matched, and
+    whether the viewer's token is still good (always, anonymously), in one statement. Every row
+    carries the total and the check; an empty page is one row of NULLs but for them."""
+    statement = _list_statement(filters.used(), viewer is not None, session.get_bind().dialect.name)
+    rows = (await session.execute(statement, _params(filters, viewer, limit=limit, offset=offset))).all()
     articles = [_to_view(row, with_body=False) for row in rows if row.id is not None]
-    return domain.ArticlePage(articles=articles, articles_count=rows[0].total if rows else 0)
+    page = domain.ArticlePage(articles=articles, articles_count=rows[0].total)
+    return page, bool(rows[0].viewer_valid)
 
 
-async def find_view(session: AsyncSession, slug: str, *, viewer_id: int | None) -> domain.Article | None:
-    """The full article with body, as ``viewer_id`` sees it, in one statement; ``None`` if missing."""
-    row = (await session.execute(_select_view(viewer_id).where(Article.slug == slug))).one_or_none()
+async def find_view(
+    session: AsyncSession, slug: str, *, viewer: Viewer | None
+) -> tuple[domain.Article | None, bool]:
+    """The full article with body as the viewer sees it (``None`` if there is none), and whether the
+    viewer's token is still good, in one statement. Without an article the check is not made
+    (``True``): call ``current_user`` to tell a stale token from a missing article."""
+    params = {**_params(ArticleFilter(), viewer), "slug": slug}
+    row = (await session.execute(_view_statement(True, viewer is not None), params)).one_or_none()
     if row is None:
-        return None
+        return None, True
     view = _to_view(row, with_body=True)
     assert isinstance(view, domain.Article)
-    return view
+    return view, bool(row.viewer_valid)
 
 
-async def get_view(session: AsyncSession, article_id: int, *, viewer_id: int | None) -> domain.Article:
-    """The full article with body, as ``viewer_id`` sees it."""
-    row = (await session.execute(_select_view(viewer_id).where(Article.id == article_id))).one()
+async def get_view(session: AsyncSession, article_id: int, *, viewer_id: int) -> domain.Article:
+    """The full article with body, as ``viewer_id`` (already checked) sees it."""
+    params = {**_params(ArticleFilter(), Viewer(viewer_id, 0)), "article_id": article_id}
+    row = (await session.execute(_view_statement(False, True), params)).one()
     view = _to_view(row, with_body=True)
     assert isinstance(view, domain.Article)
     return view
