@@ -279,7 +279,8 @@ async def list_page(
     whether the viewer's token is still good (always, anonymously), in one statement. Every row
     carries the total and the check; an empty page is one row of NULLs but for them."""
     statement = _list_statement(filters.used(), viewer is not None, session.get_bind().dialect.name)
-    rows = (await session.execute(statement, _params(filters, viewer, limit=limit, offset=offset))).all()
+    connection = await session.connection()  # Core rows: no ORM result machinery on the hot path
+    rows = (await connection.execute(statement, _params(filters, viewer, limit=limit, offset=offset))).all()
     articles = [_to_view(row, with_body=False) for row in rows if row.id is not None]
     page = domain.ArticlePage(articles=articles, articles_count=rows[0].total)
     return page, bool(rows[0].viewer_valid)
@@ -292,7 +293,8 @@ async def find_view(
     viewer's token is still good, in one statement. Without an article the check is not made
     (``True``): call ``current_user`` to tell a stale token from a missing article."""
     params = {**_params(ArticleFilter(), viewer), "slug": slug}
-    row = (await session.execute(_view_statement(True, viewer is not None), params)).one_or_none()
+    connection = await session.connection()
+    row = (await connection.execute(_view_statement(True, viewer is not None), params)).one_or_none()
     if row is None:
         return None, True
     view = _to_view(row, with_body=True)
@@ -303,7 +305,7 @@ async def find_view(
 async def get_view(session: AsyncSession, article_id: int, *, viewer_id: int) -> domain.Article:
     """The full article with body, as ``viewer_id`` (already checked) sees it."""
     params = {**_params(ArticleFilter(), Viewer(viewer_id, 0)), "article_id": article_id}
-    row = (await session.execute(_view_statement(False, True), params)).one()
+    row = (await (await session.connection()).execute(_view_statement(False, True), params)).one()
     view = _to_view(row, with_body=True)
     assert isinstance(view, domain.Article)
     return view
@@ -405,7 +407,7 @@ async def remove_tags(session: AsyncSession, article_id: int, names: Iterable[st
 async def popular_tags(session: AsyncSession) -> list[str]:
     """Tags on at least one article, most used first, then alphabetically."""
     query = select(Tag.name).where(Tag.articles_count > 0).order_by(Tag.articles_count.desc(), Tag.name)
-    return list((await session.scalars(query)).all())
+    return list((await (await session.connection()).scalars(query)).all())
 
 
 # --- favorites ----------------------------------------------------------------------------------

@@ -85,7 +85,8 @@ async def list_for_slug(
     one statement. ``None`` if there is no such article (then the check is not made: ``True``);
     the article is the statement's first table, so one without comments is one row of NULLs."""
     params = {**_viewer_params(viewer), "slug": slug}
-    rows = (await session.execute(_list_statement(viewer is not None), params)).all()
+    connection = await session.connection()  # Core rows: no ORM result machinery on the hot path
+    rows = (await connection.execute(_list_statement(viewer is not None), params)).all()
     if not rows:
         return None, True
     return [_to_view(row) for row in rows if row.id is not None], bool(rows[0].viewer_valid)
@@ -94,7 +95,7 @@ async def list_for_slug(
 async def get_view(session: AsyncSession, comment_id: int, *, viewer_id: int) -> domain.Comment:
     """The comment as ``viewer_id`` (already checked) sees it."""
     params = {**_viewer_params(Viewer(viewer_id, 0)), "comment_id": comment_id}
-    row = (await session.execute(_view_statement(), params)).one()
+    row = (await (await session.connection()).execute(_view_statement(), params)).one()
     return _to_view(row)
 
 
