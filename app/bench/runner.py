@@ -161,11 +161,11 @@ def run(options: Options, console: Console) -> Report:
             logs / f"{options.scale.name}-{engine.lower()}-server.log",
             probe="/api/tags",
         ) as server:
+            database_pid = cluster.postmaster_pid() if admin_url else None
             for endpoint in chosen:
                 console.print(f"bench: {endpoint.name}")
-                row = _measure(
-                    endpoint.name, server, endpoint.requests, tokens.get(endpoint.caller.value), options
-                )
+                token = tokens.get(endpoint.caller.value)
+                row = _measure(endpoint.name, server, endpoint.requests, token, options, database_pid)
                 report.rows.append(_with(row, statements=found.statements[endpoint.name]))
         if options.ceiling:
             console.print("bench: ceiling")
