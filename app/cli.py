@@ -33,6 +33,16 @@ def _exit_cleanly(_signal: int, _frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+# How `serve` runs uvicorn; the benchmark's ceiling app is served with the same options.
+SERVER_OPTIONS: dict[str, Any] = {
+    "loop": "uvloop",
+    "http": "httptools",
+    "access_log": False,  # our access log replaces uvicorn's
+    "server_header": False,
+    "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+}
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
@@ -64,24 +74,20 @@ def serve(
             "[yellow]warning: the in-process event bus (SQLite, or EVENTS_BACKEND=memory) only reaches "
             "streams of the worker that made the change; live updates need --workers 1 or PostgreSQL[/yellow]"
         )
-    options: dict[str, Any] = dict(  # noqa: C408 - uvicorn's keyword arguments, as uvicorn.run takes them
+    options: dict[str, Any] = dict(  # uvicorn's keyword arguments, as uvicorn.run takes them
         app="app.main:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        loop="uvloop",
-        http="httptools",
-        # Applied by uvicorn in every worker process; our access log replaces uvicorn's.
+        # Applied by uvicorn in every worker process.
         log_config=logging_config(get_settings()),
-        access_log=False,
         # Forwarded headers only from the listed proxies: anyone else could claim to be https
         # (and get Secure cookies over plain http) or forge their address.
         proxy_headers=True,
         forwarded_allow_ips=forwarded_allow_ips,
-        server_header=False,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        **SERVER_OPTIONS,
     )
     if workers == 1:
         uvicorn.run(**options)
@@ -245,6 +251,70 @@ def check() -> None:
         )
         raise typer.Exit(1)
     console.print(f"database: ok, schema at head ({head})")
+
+
+@cli.command()
+def bench(
+    scale: Annotated[str, typer.Option(help="Data set: tiny, small, medium or large.")] = "small",
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="A dedicated database to seed (it is emptied) and measure. Default: a PostgreSQL "
+            "server kept in ./var/bench-pg, one database per scale, seeded once."
+        ),
+    ] = None,
+    sqlite: Annotated[bool, typer.Option("--sqlite", help="Measure SQLite (./var/bench/sqlite).")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Server worker processes.")] = 1,
+    connections: Annotated[int, typer.Option(min=1, help="Open connections (wrk -c).")] = 32,
+    threads: Annotated[int, typer.Option(min=1, help="Load generator threads (wrk -t).")] = 1,
+    duration: Annotated[float, typer.Option(min=1, help="Seconds of load per endpoint.")] = 10.0,
+    warmup: Annotated[float, typer.Option(min=0, help="Seconds of unmeasured load first.")] = 2.0,
+    endpoints: Annotated[
+        list[str] | None, typer.Option("--endpoint", help="Measure only these (repeatable), e.g. 'feed'.")
+    ] = None,
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Also write the result as JSON here.")
+    ] = None,
+    markdown_path: Annotated[
+        str | None, typer.Option("--markdown", help="Also write the table as Markdown here.")
+    ] = None,
+    reseed: Annotated[bool, typer.Option(help="Seed again even if the data is there.")] = False,
+    ceiling: Annotated[bool, typer.Option(help="Measure the bare ASGI ceiling too.")] = True,
+) -> None:
+    """Benchmark every endpoint under wrk against a seeded database, with a bare-ASGI ceiling."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from app.bench.runner import Options, run  # noqa: PLC0415
+    from app.bench.scales import SCALES  # noqa: PLC0415
+
+    if scale not in SCALES:
+        console.print(f"[red]unknown scale {scale!r}; choose from {', '.join(SCALES)}[/red]")
+        raise typer.Exit(2)
+    options = Options(
+        scale=SCALES[scale],
+        database_url=database_url,
+        sqlite=sqlite,
+        workers=workers,
+        connections=connections,
+        threads=threads,
+        duration=duration,
+        warmup=warmup,
+        endpoints=tuple(endpoints or ()),
+        reseed=reseed,
+        ceiling=ceiling,
+    )
+    try:
+        report = run(options, console)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    Console().print(report.table())
+    if json_path:
+        report.write_json(Path(json_path))
+    if markdown_path:
+        Path(markdown_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(markdown_path).write_text(report.markdown() + "\n")
+    print(report.to_json())
 
 
 def main() -> None:

@@ -47,6 +47,8 @@ if ! $runtime_only; then
     [[ -x /usr/bin/chromium ]] || missing+=(chromium)
     # Shared rate-limit counters are tested against a throwaway Redis (tests/api/test_rate_limits_redis.py).
     [[ -x /usr/bin/redis-server ]] || missing+=(redis-server)
+    # The benchmark harness (app/bench, tests/bench) drives load with wrk.
+    command -v wrk >/dev/null || missing+=(wrk)
 fi
 
 if ((${#missing[@]})); then

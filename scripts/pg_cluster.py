@@ -2,9 +2,11 @@
 
     python scripts/pg_cluster.py start DIR   # prints the URL, also written to DIR/url
     python scripts/pg_cluster.py restart DIR # restarts the server (same port): drops every connection
+    python scripts/pg_cluster.py resume DIR  # starts DIR's stopped server again (or finds it running)
     python scripts/pg_cluster.py stop DIR    # stops the server and removes DIR
 
-Importable as well: ``start(directory) -> url``, ``restart(directory)`` and ``stop(directory)``.
+Importable as well: ``start(directory) -> url``, ``resume(directory) -> url``, ``restart(directory)``
+and ``stop(directory)``.
 
 Standard library only: this runs before (and outside) the app, so it must not import it.
 The cluster trades durability for speed (fsync off etc.) and trusts every local
@@ -221,6 +223,21 @@ def restart(directory: Path) -> None:
     )
 
 
+def resume(directory: Path) -> str:
+    """Start the cluster already created in ``directory`` (same port) unless it runs; return its URL.
+
+    For clusters kept between runs (the benchmark's): the data survives, the server may not have."""
+    directory = Path(directory).resolve()
+    data, log = directory / "data", directory / "server.log"
+    url_file = directory / "url"
+    if not url_file.exists():
+        _fail(f"{directory} holds no cluster; create one with start")
+    pg_ctl = [str(server_bindir() / "pg_ctl"), f"--pgdata={data}", f"--log={log}"]
+    if _run_pg([*pg_ctl, "status"], cwd=directory).returncode != 0:
+        _check(_run_pg([*pg_ctl, "--wait", "--timeout=120", "start"], cwd=directory), "pg_ctl start", log)
+    return url_file.read_text().strip()
+
+
 def stop(directory: Path) -> None:
     """Stop the cluster in ``directory`` (if running) and remove the directory."""
     directory = Path(directory).resolve()
@@ -242,12 +259,14 @@ def stop(directory: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] not in ("start", "restart", "stop"):
-        print(f"usage: {Path(sys.argv[0]).name} start|restart|stop DIR", file=sys.stderr)
+    if len(argv) != 2 or argv[0] not in ("start", "resume", "restart", "stop"):
+        print(f"usage: {Path(sys.argv[0]).name} start|resume|restart|stop DIR", file=sys.stderr)
         return 2
     command, directory = argv[0], Path(argv[1])
     if command == "start":
         print(start(directory))
+    elif command == "resume":
+        print(resume(directory))
     elif command == "restart":
         restart(directory)
     else:

@@ -87,8 +87,13 @@ class Database:
     async def _run_once(self, work: Work[T], *, write: bool, state: _Attempt) -> T:
         async with self._sessions() as session:
             async with session.begin():
-                if write and self.engine.dialect.name == "sqlite":
+                dialect = self.engine.dialect.name
+                if write and dialect == "sqlite":
                     await session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
+                elif not write and dialect == "postgresql":
+                    # Under READ COMMITTED every statement takes its own snapshot, in a transaction
+                    # or not; a read gains nothing from BEGIN/COMMIT but two round trips.
+                    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
                 result = await work(session)
                 state.committing = True
             for callback in session.info.pop(_AFTER_COMMIT, []):

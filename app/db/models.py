@@ -50,7 +50,11 @@ class Base(DeclarativeBase):
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("token_version >= 0", name="token_version_non_negative"),)
+    __table_args__ = (
+        CheckConstraint("token_version >= 0", name="token_version_non_negative"),
+        CheckConstraint("articles_count >= 0", name="articles_count_non_negative"),
+        CheckConstraint("favorites_count >= 0", name="favorites_count_non_negative"),
+    )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_MAX))
@@ -67,9 +71,24 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Exact totals for `?author=` and `?favorited=` (and, summed over followees, the feed), kept in
+    # the same transaction as the rows they count (see app/db/repositories/articles.py).
+    articles_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    favorites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __str__(self) -> str:  # how the admin console names a user
         return self.username
+
+
+class Counter(Base):
+    """Named totals kept in step with their rows in the same transaction: ``articles`` is the
+    global list's ``articlesCount``, so no request counts a whole table."""
+
+    __tablename__ = "counters"
+    __table_args__ = (CheckConstraint("value >= 0", name="value_non_negative"),)
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Follow(Base):
@@ -138,25 +157,32 @@ class Tag(Base):
 class ArticleTag(Base):
     __tablename__ = "article_tags"
     __table_args__ = (
-        # Tag filter: article ids for one tag. The primary key serves tagList look-ups by article.
-        Index("ix_article_tags_tag_id_article_id", "tag_id", "article_id"),
+        # Tag filter: one tag's newest articles straight from the index, without sorting them all.
+        # The primary key serves tagList look-ups by article.
+        Index("ix_article_tags_tag_id_article_created_at", "tag_id", "article_created_at", "article_id"),
     )
 
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+    # The article's created_at (which never changes), copied so the tag filter is ordered by its index.
+    article_created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Favorite(Base):
     __tablename__ = "favorites"
     __table_args__ = (
-        # The primary key (user, article) serves the favorited filter and "favorited" flags;
-        # this one serves cascades when an article is deleted.
+        # The primary key (user, article) serves "favorited" flags; this one serves cascades when
+        # an article is deleted.
         Index("ix_favorites_article_id", "article_id"),
+        # The favorited filter: one user's favorites, newest article first, straight from the index.
+        Index("ix_favorites_user_id_article_created_at", "user_id", "article_created_at", "article_id"),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # The article's created_at, copied (it never changes) so the favorited filter is ordered by its index.
+    article_created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Comment(Base):

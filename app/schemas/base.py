@@ -19,8 +19,8 @@ from pydantic.alias_generators import to_camel
 
 def format_timestamp(value: datetime) -> str:
     """UTC with milliseconds and a ``Z``: ``2026-11-26T12:00:00.000Z``."""
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # isoformat truncates to milliseconds like the API does, and is several times faster than strftime.
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
 
 
 Timestamp = Annotated[

@@ -15,7 +15,7 @@ from app.schemas.articles import ArticleUpdate, NewArticle
 from app.security.tokens import TokenClaims
 from app.services import slugs
 from app.services.context import AppContext
-from app.services.identity import current_user, optional_user_id
+from app.services.identity import current_user, ensure_current, optional_user_id, viewer_of
 
 
 async def find(session: AsyncSession, slug: str, *, viewer_id: int | None) -> Article:
@@ -31,6 +31,15 @@ async def remove(session: AsyncSession, article: Article) -> None:
     tags = await articles.tag_names_of(session, article.id)
     await articles.remove_tags(session, article.id, tags, counted=article.hidden_at is None)
     await articles.delete_article(session, article)
+
+
+async def _view(session: AsyncSession, article_id: int, *, viewer_id: int) -> domain.Article:
+    """The article as the writer sees it after their change; 404 if a concurrent delete (its
+    author's, or their account's) removed it first."""
+    view = await articles.get_view(session, article_id, viewer_id=viewer_id)
+    if view is None:
+        raise NotFound("article not found")
+    return view
 
 
 def _ensure_author(article: Article, user: User) -> None:
@@ -65,32 +74,41 @@ async def list_articles(
     no search (an empty search box lists everything)."""
 
     async def work(session: AsyncSession) -> domain.ArticlePage:
-        viewer_id = await optional_user_id(session, claims)
         filters = ArticleFilter(
             tag=tag.strip().lower() if tag is not None else None,
             author=author,
             favorited_by=favorited,
             search=(search or "").strip() or None,
         )
-        return await articles.list_page(session, filters, viewer_id=viewer_id, limit=limit, offset=offset)
+        page, viewer_valid = await articles.list_page(
+            session, filters, viewer=viewer_of(claims), limit=limit, offset=offset
+        )
+        ensure_current(viewer_valid)
+        return page
 
     return await ctx.db.read(work)
 
 
 async def feed(ctx: AppContext, claims: TokenClaims, *, limit: int, offset: int) -> domain.ArticlePage:
     async def work(session: AsyncSession) -> domain.ArticlePage:
-        viewer = await current_user(session, claims)
-        filters = ArticleFilter(feed_of=viewer.id)
-        return await articles.list_page(session, filters, viewer_id=viewer.id, limit=limit, offset=offset)
+        filters = ArticleFilter(feed_of=claims.user_id)
+        page, viewer_valid = await articles.list_page(
+            session, filters, viewer=viewer_of(claims), limit=limit, offset=offset
+        )
+        ensure_current(viewer_valid)
+        return page
 
     return await ctx.db.read(work)
 
 
 async def get(ctx: AppContext, claims: TokenClaims | None, slug: str) -> domain.Article:
     async def work(session: AsyncSession) -> domain.Article:
-        viewer_id = await optional_user_id(session, claims)
-        article = await find(session, slug, viewer_id=viewer_id)
-        return await articles.get_view(session, article.id, viewer_id=viewer_id)
+        article, viewer_valid = await articles.find_view(session, slug, viewer=viewer_of(claims))
+        if article is None:
+            await optional_user_id(session, claims)  # a stale token is 401 before "not found"
+            raise NotFound("article not found")
+        ensure_current(viewer_valid)
+        return article
 
     return await ctx.db.read(work)
 
@@ -108,12 +126,13 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
             updated_at=now,
         )
         await _claim_slug(session, article, data.title)
-        await articles.add_tags(session, article.id, data.tag_list)
+        await articles.count_article(session, author_id=author.id, delta=1)
+        await articles.add_tags(session, article.id, data.tag_list, article_created_at=now)
         published = Event(
             type=EventType.ARTICLE_PUBLISHED, slug=article.slug, author=author.username, author_id=author.id
         )
         await ctx.events.stage(session, published)
-        return await articles.get_view(session, article.id, viewer_id=author.id)
+        return await _view(session, article.id, viewer_id=author.id)
 
     return await ctx.db.write(work)
 
@@ -134,12 +153,14 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
             wanted = set(data.tag_list)
             counted = article.hidden_at is None
             await articles.remove_tags(session, article.id, current - wanted, counted=counted)
-            await articles.add_tags(session, article.id, wanted - current, counted=counted)
+            await articles.add_tags(
+                session, article.id, wanted - current, counted=counted, article_created_at=article.created_at
+            )
         article.updated_at = utc_now()
         if data.title is not None and slugs.base_slug(data.title) != slugs.base_slug(old_title):
             await _claim_slug(session, article, data.title)
         await session.flush()
-        return await articles.get_view(session, article.id, viewer_id=user.id)
+        return await _view(session, article.id, viewer_id=user.id)
 
     return await ctx.db.write(work)
 
@@ -168,13 +189,13 @@ async def _set_favorite(ctx: AppContext, claims: TokenClaims, slug: str, *, favo
         article = await find(session, slug, viewer_id=user.id)
         change = articles.favorite if favorite else articles.unfavorite
         if await change(session, user_id=user.id, article_id=article.id):
-            view = await articles.get_view(session, article.id, viewer_id=user.id)
+            view = await _view(session, article.id, viewer_id=user.id)
             event = Event(
                 type=EventType.FAVORITES_CHANGED, slug=view.slug, favorites_count=view.favorites_count
             )
             await ctx.events.stage(session, event)
             return view
-        return await articles.get_view(session, article.id, viewer_id=user.id)
+        return await _view(session, article.id, viewer_id=user.id)
 
     return await ctx.db.write(work)
 

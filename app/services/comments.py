@@ -12,14 +12,17 @@ from app.schemas.articles import NewComment
 from app.security.tokens import TokenClaims
 from app.services.articles import find as find_article
 from app.services.context import AppContext
-from app.services.identity import current_user, optional_user_id
+from app.services.identity import current_user, ensure_current, optional_user_id, viewer_of
 
 
 async def list_comments(ctx: AppContext, claims: TokenClaims | None, slug: str) -> list[domain.Comment]:
     async def work(session: AsyncSession) -> list[domain.Comment]:
-        viewer_id = await optional_user_id(session, claims)
-        article = await find_article(session, slug, viewer_id=viewer_id)
-        return await comments.list_for_article(session, article.id, viewer_id=viewer_id)
+        found, viewer_valid = await comments.list_for_slug(session, slug, viewer=viewer_of(claims))
+        if found is None:
+            await optional_user_id(session, claims)  # a stale token is 401 before "not found"
+            raise NotFound("article not found")
+        ensure_current(viewer_valid)
+        return found
 
     return await ctx.db.read(work)
 

@@ -6,15 +6,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import User
 from app.db.repositories import users
+from app.db.repositories.articles import Viewer
 from app.exceptions import NotAuthenticated
 from app.security.tokens import TokenClaims
+
+STALE_TOKEN = "token is no longer valid"  # noqa: S105 - a message, not a secret
+
+
+def viewer_of(claims: TokenClaims | None) -> Viewer | None:
+    """The viewer a read checks in its own statement (see ``ensure_current``)."""
+    return None if claims is None else Viewer(id=claims.user_id, token_version=claims.token_version)
+
+
+def ensure_current(viewer_valid: bool) -> None:
+    """401 when a read's own check found the token's user gone or their password changed."""
+    if not viewer_valid:
+        raise NotAuthenticated(STALE_TOKEN)
 
 
 async def current_user(session: AsyncSession, claims: TokenClaims) -> User:
     """The user the token speaks for; 401 if they are gone, deactivated, or their password changed since."""
     user = await users.get_by_id(session, claims.user_id)
     if user is None or not user.is_active or user.token_version != claims.token_version:
-        raise NotAuthenticated("token is no longer valid")
+        raise NotAuthenticated(STALE_TOKEN)
     return user
 
 

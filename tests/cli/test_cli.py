@@ -145,6 +145,7 @@ def test_help_lists_the_commands(environment: dict[str, str]) -> None:
         "seed",
         "create-admin",
         "check",
+        "bench",
     ]
 
 

@@ -99,10 +99,10 @@ async def test_postgresql_search_statements_use_the_gin_index(
 
     plans = await _plans_of_search_statements(client, context, "EXPLAIN", "@@")
 
-    assert len(plans) == 2, plans  # the total and the page
-    for plan in plans:
-        assert "Bitmap Index Scan on ix_articles_search_vector" in plan, plan
-        assert "Seq Scan on articles" not in plan, plan
+    assert len(plans) == 1, plans  # one statement: the total and the page
+    (plan,) = plans
+    assert plan.count("Bitmap Index Scan on ix_articles_search_vector") == 2, plan  # total, page
+    assert "Seq Scan on articles" not in plan, plan
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -114,10 +114,10 @@ async def test_sqlite_search_statements_use_the_fts5_table(
 
     plans = await _plans_of_search_statements(client, context, "EXPLAIN QUERY PLAN", "MATCH")
 
-    assert len(plans) == 2, plans  # the total and the page
-    for plan in plans:
-        assert "SCAN articles_fts VIRTUAL TABLE INDEX" in plan, plan
-        assert "SCAN articles\n" not in f"{plan}\n", plan
+    assert len(plans) == 1, plans  # one statement: the total and the page
+    (plan,) = plans
+    assert plan.count("SCAN articles_fts VIRTUAL TABLE INDEX") >= 2, plan  # total, page
+    assert "SCAN articles\n" not in f"{plan}\n", plan
 
 
 # --- writes keep it exact -------------------------------------------------------------------------

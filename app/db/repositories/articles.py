@@ -1,26 +1,51 @@
 """Articles, their tags and favorites.
 
-List pages are served by a constant number of statements whatever the page size: one for the page
-(author, "following" and "favorited" flags included), one for the total, one for the page's tags.
+A list page is ONE statement whatever the page size and the data size: the page's ids come from an
+index in order (no sort of everything that matched), the total from a counter, and each row brings
+its author, "following" and "favorited" flags and its tags. Counters (``counters.articles``,
+``users.articles_count``/``favorites_count``, ``tags.articles_count``, ``articles.favorites_count``)
+change in the same transaction as the rows they count, through the helpers below, so that a later
+"hide" can call the same ones.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, false, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 
 from app import domain
-from app.db.models import Article, ArticleTag, Favorite, Follow, Tag, User
+from app.db.models import Article, ArticleTag, Counter, Favorite, Follow, Tag, User
 from app.db.repositories import search
 from app.db.repositories._upsert import insert_or_ignore
+
+ARTICLES_COUNTER = "articles"
+# Joins a row's tag names; tags cannot contain control characters (see app/schemas/articles.py).
+TAG_SEPARATOR = "\x1f"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,56 +59,176 @@ class ArticleFilter:
     feed_of: int | None = None
     search: str | None = None
 
+    def used(self) -> tuple[str, ...]:
+        values = (("tag", self.tag), ("author", self.author), ("favorited_by", self.favorited_by))
+        given = (*values, ("feed_of", self.feed_of), ("search", self.search))
+        return tuple(name for name, value in given if value is not None)
 
-def _user_id_by_username(username: str) -> Any:
-    return select(User.id).where(func.lower(User.username) == username.lower()).scalar_subquery()
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who is looking, as their token says; checked against the stored user in the same statement."""
+
+    id: int
+    token_version: int
 
 
-def _conditions(filters: ArticleFilter) -> list[ColumnElement[bool]]:
+# Statements are built once per shape (which filters, signed in or not, engine) with bound
+# parameters, and reused: building and hashing a statement per request cost more than running it.
+TAG = bindparam("tag", type_=String)
+AUTHOR = bindparam("author", type_=String)  # lower-cased
+FAVORITED_BY = bindparam("favorited_by", type_=String)  # lower-cased
+FEED_OF = bindparam("feed_of", type_=BigInteger)
+VIEWER_ID = bindparam("viewer_id", type_=BigInteger)
+VIEWER_VERSION = bindparam("viewer_version", type_=Integer)
+LIMIT = bindparam("limit", type_=Integer)
+OFFSET = bindparam("offset", type_=Integer)
+PAGE_END = bindparam("page_end", type_=Integer)
+_Caller = aliased(User, name="caller")
+
+
+def _params(
+    filters: ArticleFilter, viewer: Viewer | None, *, limit: int = 0, offset: int = 0
+) -> dict[str, Any]:
+    return {
+        "tag": filters.tag,
+        "author": filters.author.lower() if filters.author is not None else None,
+        "favorited_by": filters.favorited_by.lower() if filters.favorited_by is not None else None,
+        "feed_of": filters.feed_of,
+        "viewer_id": viewer.id if viewer else None,
+        "viewer_version": viewer.token_version if viewer else None,
+        "limit": limit,
+        "offset": offset,
+        "page_end": limit + offset,
+    }
+
+
+def _user_id_by_username(username: BindParameter[str]) -> Any:
+    return select(User.id).where(func.lower(User.username) == username).scalar_subquery()
+
+
+def _conditions(used: tuple[str, ...], dialect: str, search_text: str | None) -> list[ColumnElement[bool]]:
     # Moderation: articles hidden by staff are in no list, feed or count, for anyone (their author
-    # still opens them by slug). The one place this rule lives for lists.
+    # still opens them by slug). Every list path applies this rule; the counters count only
+    # visible articles (``set_hidden``).
     conditions: list[ColumnElement[bool]] = [Article.hidden_at.is_(None)]
-    if filters.tag is not None:
-        tagged = (
-            select(ArticleTag.article_id)
-            .join(Tag, Tag.id == ArticleTag.tag_id)
-            .where(Tag.name == filters.tag)
-        )
+    if search_text is not None:
+        conditions.append(search.matches(dialect, search_text))
+    if "tag" in used:
+        tagged = select(ArticleTag.article_id).join(Tag, Tag.id == ArticleTag.tag_id).where(Tag.name == TAG)
         conditions.append(Article.id.in_(tagged))
-    if filters.author is not None:
-        conditions.append(Article.author_id == _user_id_by_username(filters.author))
-    if filters.favorited_by is not None:
-        favorites = select(Favorite.article_id).where(
-            Favorite.user_id == _user_id_by_username(filters.favorited_by)
-        )
+    if "author" in used:
+        conditions.append(Article.author_id == _user_id_by_username(AUTHOR))
+    if "favorited_by" in used:
+        favorites = select(Favorite.article_id).where(Favorite.user_id == _user_id_by_username(FAVORITED_BY))
         conditions.append(Article.id.in_(favorites))
-    if filters.feed_of is not None:
-        followed = select(Follow.followee_id).where(Follow.follower_id == filters.feed_of)
+    if "feed_of" in used:
+        followed = select(Follow.followee_id).where(Follow.follower_id == FEED_OF)
         conditions.append(Article.author_id.in_(followed))
     return conditions
 
 
-def _search_conditions(session: AsyncSession, filters: ArticleFilter) -> list[ColumnElement[bool]]:
-    if filters.search is None:
-        return []
-    return [search.matches(session.get_bind().dialect.name, filters.search)]
+def _total(used: tuple[str, ...], dialect: str, search_text: str | None) -> ColumnElement[int]:
+    """The exact number of matching articles, from a counter when one filter (or none) is used."""
+    query: Select[Any]
+    if not used:
+        query = select(Counter.value).where(Counter.name == ARTICLES_COUNTER)
+    elif used == ("tag",):
+        query = select(Tag.articles_count).where(Tag.name == TAG)
+    elif used == ("author",):
+        query = select(User.articles_count).where(func.lower(User.username) == AUTHOR)
+    elif used == ("favorited_by",):
+        query = select(User.favorites_count).where(func.lower(User.username) == FAVORITED_BY)
+    elif used == ("feed_of",):
+        query = (
+            select(func.sum(User.articles_count))
+            .join(Follow, Follow.followee_id == User.id)
+            .where(Follow.follower_id == FEED_OF)
+        )
+    else:  # filters combined or a search: rare, and bounded by the smallest of them
+        query = select(func.count()).select_from(Article).where(*_conditions(used, dialect, search_text))
+    return func.coalesce(query.scalar_subquery(), 0)
 
 
-def _best_match_first(session: AsyncSession, filters: ArticleFilter) -> list[ColumnElement[Any]]:
-    if filters.search is None:
-        return []
-    return [search.relevance(session.get_bind().dialect.name, filters.search).desc()]
-
-
-def _select_articles(viewer_id: int | None, *, with_body: bool) -> Select[Any]:
-    """Articles joined with everything a view of them needs, as the viewer sees them."""
-    if viewer_id is None:
-        favorited: ColumnElement[bool] = false()
-        following: ColumnElement[bool] = false()
+def _page(used: tuple[str, ...], dialect: str, search_text: str | None) -> Subquery:
+    """The ids of one page, newest first (ties by id), each read from an index in that order; with
+    a search, best match first (``rank``) then newest."""
+    visible = Article.hidden_at.is_(None)
+    query: Select[Any]
+    if used == ("tag",):
+        tag_id = select(Tag.id).where(Tag.name == TAG).scalar_subquery()
+        query = (
+            select(ArticleTag.article_id.label("id"))
+            .join(Article, Article.id == ArticleTag.article_id)
+            .where(ArticleTag.tag_id == tag_id, visible)
+            .order_by(ArticleTag.article_created_at.desc(), ArticleTag.article_id.desc())
+        )
+    elif used == ("favorited_by",):
+        query = (
+            select(Favorite.article_id.label("id"))
+            .join(Article, Article.id == Favorite.article_id)
+            .where(Favorite.user_id == _user_id_by_username(FAVORITED_BY), visible)
+            .order_by(Favorite.article_created_at.desc(), Favorite.article_id.desc())
+        )
+    elif used == ("feed_of",) and dialect == "postgresql":
+        # Each followed author's newest articles from their index, then merged: bounded by the
+        # number of followed authors times the page's end, never by what they wrote in total.
+        followed = select(Follow.followee_id).where(Follow.follower_id == FEED_OF).subquery("followed")
+        recent = (
+            select(Article.id, Article.created_at)
+            .where(Article.author_id == followed.c.followee_id, visible)
+            .order_by(Article.created_at.desc(), Article.id.desc())
+            .limit(PAGE_END)
+            .lateral("recent")
+        )
+        query = (
+            select(recent.c.id.label("id"))
+            .select_from(followed.join(recent, true()))
+            .order_by(recent.c.created_at.desc(), recent.c.id.desc())
+        )
+    elif search_text is not None:
+        rank = search.relevance(dialect, search_text)
+        columns: list[Any] = [Article.id.label("id"), rank.label("rank")]
+        query = (
+            select(*columns)
+            .where(*_conditions(used, dialect, search_text))
+            .order_by(rank.desc(), Article.created_at.desc(), Article.id.desc())
+        )
     else:
-        favorited = exists().where(Favorite.user_id == viewer_id, Favorite.article_id == Article.id)
-        following = exists().where(Follow.follower_id == viewer_id, Follow.followee_id == Article.author_id)
+        query = (
+            select(Article.id.label("id"))
+            .where(*_conditions(used, dialect, None))
+            .order_by(Article.created_at.desc(), Article.id.desc())
+        )
+    return query.limit(LIMIT).offset(OFFSET).subquery("page")
+
+
+def _view_columns(*, signed_in: bool, with_body: bool) -> list[Any]:
+    """Everything a view of an article needs, as the viewer sees it (tags joined into one string),
+    and whether the viewer's token is still good."""
+    if signed_in:
+        favorited: ColumnElement[bool] = exists().where(
+            Favorite.user_id == VIEWER_ID, Favorite.article_id == Article.id
+        )
+        following: ColumnElement[bool] = exists().where(
+            Follow.follower_id == VIEWER_ID, Follow.followee_id == Article.author_id
+        )
+        viewer_valid: ColumnElement[bool] = exists().where(
+            _Caller.id == VIEWER_ID, _Caller.token_version == VIEWER_VERSION, _Caller.is_active.is_(True)
+        )
+    else:
+        favorited = following = false()
+        viewer_valid = true()
+    # Each name by primary key: a join would let the planner hash (scan) all tags for every row.
+    tag_name = select(Tag.name).where(Tag.id == ArticleTag.tag_id).scalar_subquery()
+    tags = (
+        select(func.aggregate_strings(tag_name, TAG_SEPARATOR))
+        .select_from(ArticleTag)
+        .where(ArticleTag.article_id == Article.id)
+        .scalar_subquery()
+    )
     columns: list[Any] = [
+        viewer_valid.label("viewer_valid"),
         Article.id,
         Article.slug,
         Article.title,
@@ -96,27 +241,55 @@ def _select_articles(viewer_id: int | None, *, with_body: bool) -> Select[Any]:
         User.bio,
         User.image,
         following.label("following"),
+        tags.label("tags"),
     ]
     if with_body:
         columns.append(Article.body)
-    return select(*columns).join(User, User.id == Article.author_id)
+    return columns
 
 
-async def _tags_by_article(session: AsyncSession, article_ids: Sequence[int]) -> dict[int, list[str]]:
-    tags: dict[int, list[str]] = defaultdict(list)
-    if article_ids:
-        rows = await session.execute(
-            select(ArticleTag.article_id, Tag.name)
-            .join(Tag, Tag.id == ArticleTag.tag_id)
-            .where(ArticleTag.article_id.in_(article_ids))
-            .order_by(ArticleTag.article_id, Tag.name)
+def _build_list_statement(
+    used: tuple[str, ...], signed_in: bool, dialect: str, search_text: str | None
+) -> Select[Any]:
+    total = select(_total(used, dialect, search_text).label("total")).subquery("total")
+    page = _page(used, dialect, search_text)
+    best_first = [page.c.rank.desc()] if search_text is not None else []
+    return (
+        select(total.c.total, *_view_columns(signed_in=signed_in, with_body=False))
+        .select_from(total)
+        .outerjoin(page, true())
+        .outerjoin(Article, Article.id == page.c.id)
+        .outerjoin(User, User.id == Article.author_id)
+        .order_by(*best_first, Article.created_at.desc(), Article.id.desc())
+    )
+
+
+@functools.cache
+def _list_statement(used: tuple[str, ...], signed_in: bool, dialect: str) -> Select[Any]:
+    """Without a search, one statement per shape, built once."""
+    return _build_list_statement(used, signed_in, dialect, None)
+
+
+@functools.cache
+def _view_statement(by_slug: bool, signed_in: bool) -> Select[Any]:
+    # By slug, as readers ask: a hidden article is "no such article" to all but its author. By id,
+    # after a write by someone who could already see it.
+    key = (
+        and_(
+            Article.slug == bindparam("slug", type_=String),
+            or_(Article.hidden_at.is_(None), Article.author_id == VIEWER_ID),
         )
-        for article_id, name in rows:
-            tags[article_id].append(name)
-    return tags
+        if by_slug
+        else Article.id == bindparam("article_id")
+    )
+    return (
+        select(*_view_columns(signed_in=signed_in, with_body=True))
+        .join(User, User.id == Article.author_id)
+        .where(key)
+    )
 
 
-def _to_view(row: Any, tags: list[str], *, with_body: bool) -> domain.ArticleSummary:
+def _to_view(row: Any, *, with_body: bool) -> domain.ArticleSummary:
     author = domain.Profile(
         username=row.username, bio=row.bio, image=row.image, following=bool(row.following)
     )
@@ -130,7 +303,7 @@ def _to_view(row: Any, tags: list[str], *, with_body: bool) -> domain.ArticleSum
         "favorited": bool(row.favorited),
         "favorites_count": row.favorites_count,
         "author": author,
-        "tag_list": tags,
+        "tag_list": sorted(row.tags.split(TAG_SEPARATOR)) if row.tags else [],
     }
     if with_body:
         return domain.Article(**fields, body=row.body)
@@ -138,32 +311,47 @@ def _to_view(row: Any, tags: list[str], *, with_body: bool) -> domain.ArticleSum
 
 
 async def list_page(
-    session: AsyncSession, filters: ArticleFilter, *, viewer_id: int | None, limit: int, offset: int
-) -> domain.ArticlePage:
-    """One page, newest first (ties by id, so pages never overlap), and the total that matched."""
-    conditions = _conditions(filters) + _search_conditions(session, filters)
-    total = await session.scalar(select(func.count()).select_from(Article).where(*conditions))
-    rows = (
-        await session.execute(
-            _select_articles(viewer_id, with_body=False)
-            .where(*conditions)
-            .order_by(*_best_match_first(session, filters), Article.created_at.desc(), Article.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
-    tags = await _tags_by_article(session, [row.id for row in rows])
-    articles = [_to_view(row, tags.get(row.id, []), with_body=False) for row in rows]
-    return domain.ArticlePage(articles=articles, articles_count=total or 0)
+    session: AsyncSession, filters: ArticleFilter, *, viewer: Viewer | None, limit: int, offset: int
+) -> tuple[domain.ArticlePage, bool]:
+    """One page, newest first (ties by id, so pages never overlap), the total that matched, and
+    whether the viewer's token is still good (always, anonymously), in one statement. Every row
+    carries the total and the check; an empty page is one row of NULLs but for them."""
+    dialect = session.get_bind().dialect.name
+    if filters.search is None:
+        statement = _list_statement(filters.used(), viewer is not None, dialect)
+    else:  # the search text shapes the statement (SQLite's FTS5 query is rewritten in Python)
+        statement = _build_list_statement(filters.used(), viewer is not None, dialect, filters.search)
+    connection = await session.connection()  # Core rows: no ORM result machinery on the hot path
+    rows = (await connection.execute(statement, _params(filters, viewer, limit=limit, offset=offset))).all()
+    articles = [_to_view(row, with_body=False) for row in rows if row.id is not None]
+    page = domain.ArticlePage(articles=articles, articles_count=rows[0].total)
+    return page, bool(rows[0].viewer_valid)
 
 
-async def get_view(session: AsyncSession, article_id: int, *, viewer_id: int | None) -> domain.Article:
-    """The full article with body, as ``viewer_id`` sees it."""
-    row = (
-        await session.execute(_select_articles(viewer_id, with_body=True).where(Article.id == article_id))
-    ).one()
-    tags = await _tags_by_article(session, [article_id])
-    view = _to_view(row, tags.get(article_id, []), with_body=True)
+async def find_view(
+    session: AsyncSession, slug: str, *, viewer: Viewer | None
+) -> tuple[domain.Article | None, bool]:
+    """The full article with body as the viewer sees it (``None`` if there is none), and whether the
+    viewer's token is still good, in one statement. Without an article the check is not made
+    (``True``): call ``current_user`` to tell a stale token from a missing article."""
+    params = {**_params(ArticleFilter(), viewer), "slug": slug}
+    connection = await session.connection()
+    row = (await connection.execute(_view_statement(True, viewer is not None), params)).one_or_none()
+    if row is None:
+        return None, True
+    view = _to_view(row, with_body=True)
+    assert isinstance(view, domain.Article)
+    return view, bool(row.viewer_valid)
+
+
+async def get_view(session: AsyncSession, article_id: int, *, viewer_id: int) -> domain.Article | None:
+    """The full article with body, as ``viewer_id`` (already checked) sees it; ``None`` if a
+    concurrent writer deleted it meanwhile."""
+    params = {**_params(ArticleFilter(), Viewer(viewer_id, 0)), "article_id": article_id}
+    row = (await (await session.connection()).execute(_view_statement(False, True), params)).one_or_none()
+    if row is None:
+        return None
+    view = _to_view(row, with_body=True)
     assert isinstance(view, domain.Article)
     return view
 
@@ -193,31 +381,58 @@ async def try_save_with_slug(session: AsyncSession, article: Article, slug: str)
     return True
 
 
+async def count_article(session: AsyncSession, *, author_id: int, delta: int) -> None:
+    """Count a visible article in (``delta=1``) or out (``-1``) of the global and the author's totals."""
+    await session.execute(
+        update(Counter).where(Counter.name == ARTICLES_COUNTER).values(value=Counter.value + delta)
+    )
+    await session.execute(
+        update(User).where(User.id == author_id).values(articles_count=User.articles_count + delta)
+    )
+
+
+async def _count_favorites_of(session: AsyncSession, article_id: int, delta: int) -> None:
+    """Move the favorites total of everyone who favorited the article (it appears or disappears)."""
+    favoriters = select(Favorite.user_id).where(Favorite.article_id == article_id)
+    await session.execute(
+        update(User).where(User.id.in_(favoriters)).values(favorites_count=User.favorites_count + delta),
+        execution_options={"synchronize_session": False},
+    )
+
+
 async def get_by_id(session: AsyncSession, article_id: int) -> Article | None:
     return await session.get(Article, article_id)
 
 
 async def delete_article(session: AsyncSession, article: Article) -> None:
+    """Delete the article and stop counting it, and its favorites, if it was counted (visible;
+    tags: see ``remove_tags``)."""
+    if article.hidden_at is None:
+        await _count_favorites_of(session, article.id, -1)
+        await count_article(session, author_id=article.author_id, delta=-1)
     await session.execute(delete(Article).where(Article.id == article.id))
 
 
 async def set_hidden(session: AsyncSession, article: Article, hidden_at: datetime | None) -> None:
-    """Hide (a time) or show (``None``) the article; its tags count only visible articles."""
+    """Hide (a time) or show (``None``) the article. Every total counts only visible articles, so
+    they all move with it: global, author's, its tags', its favoriters'."""
     was_counted = article.hidden_at is None
     article.hidden_at = hidden_at
     await session.flush()
     if was_counted != (hidden_at is None):
-        tag_ids = select(ArticleTag.tag_id).where(ArticleTag.article_id == article.id)
         step = 1 if hidden_at is None else -1
+        tag_ids = select(ArticleTag.tag_id).where(ArticleTag.article_id == article.id)
         await session.execute(
             update(Tag).where(Tag.id.in_(tag_ids)).values(articles_count=Tag.articles_count + step)
         )
+        await count_article(session, author_id=article.author_id, delta=step)
+        await _count_favorites_of(session, article.id, step)
 
 
 async def delete_all_by(session: AsyncSession, *, author_id: int) -> None:
-    """Delete every article of the author and stop counting the visible ones in their tags (hidden
-    articles are not counted: ``set_hidden``). Their tag links,
-    favorites and comments go by cascade (favorites_count lived on the deleted rows).
+    """Delete every article of the author and stop counting the visible ones (hidden articles are
+    not counted: ``set_hidden``) in their tags, the global total and their favoriters' totals.
+    Their tag links, favorites and comments go by cascade.
 
     The articles are locked first (PostgreSQL), so no tag can be linked to one of them between the
     count and the delete; a concurrent unlink either finishes first or deadlocks with this and one
@@ -236,6 +451,21 @@ async def delete_all_by(session: AsyncSession, *, author_id: int) -> None:
         update(Tag).where(Tag.id.in_(used)).values(articles_count=Tag.articles_count - links),
         execution_options={"synchronize_session": False},
     )
+    favorites = (
+        select(func.count())
+        .select_from(Favorite)
+        .where(Favorite.user_id == User.id, Favorite.article_id.in_(counted))
+        .scalar_subquery()
+    )
+    favoriters = select(Favorite.user_id).where(Favorite.article_id.in_(counted))
+    await session.execute(
+        update(User).where(User.id.in_(favoriters)).values(favorites_count=User.favorites_count - favorites),
+        execution_options={"synchronize_session": False},
+    )
+    visible = select(func.count()).select_from(counted.subquery()).scalar_subquery()
+    await session.execute(
+        update(Counter).where(Counter.name == ARTICLES_COUNTER).values(value=Counter.value - visible)
+    )
     await session.execute(delete(Article).where(Article.author_id == author_id))
 
 
@@ -243,11 +473,22 @@ async def delete_all_by(session: AsyncSession, *, author_id: int) -> None:
 
 
 async def tag_names_of(session: AsyncSession, article_id: int) -> list[str]:
-    return (await _tags_by_article(session, [article_id])).get(article_id, [])
+    query = (
+        select(Tag.name)
+        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        .where(ArticleTag.article_id == article_id)
+        .order_by(Tag.name)
+    )
+    return list((await session.scalars(query)).all())
 
 
 async def add_tags(
-    session: AsyncSession, article_id: int, names: Iterable[str], *, counted: bool = True
+    session: AsyncSession,
+    article_id: int,
+    names: Iterable[str],
+    *,
+    article_created_at: datetime,
+    counted: bool = True,
 ) -> None:
     """Attach tags (creating missing ones race-free) and count the article in each (``counted``: visible)."""
     names = sorted(set(names))
@@ -256,11 +497,13 @@ async def add_tags(
     await session.execute(insert_or_ignore(session, Tag), [{"name": name} for name in names])
     tag_ids = list((await session.scalars(select(Tag.id).where(Tag.name.in_(names)).order_by(Tag.id))).all())
     # Counted only where a link was really added: a racing writer may have added it first.
+    links = [
+        {"article_id": article_id, "tag_id": tag_id, "article_created_at": article_created_at}
+        for tag_id in tag_ids
+    ]
     linked = (
         await session.scalars(
-            insert_or_ignore(session, ArticleTag)
-            .values([{"article_id": article_id, "tag_id": tag_id} for tag_id in tag_ids])
-            .returning(ArticleTag.tag_id)
+            insert_or_ignore(session, ArticleTag).values(links).returning(ArticleTag.tag_id)
         )
     ).all()
     if linked and counted:
@@ -308,41 +551,48 @@ async def _copy_tag_names(session: AsyncSession, article_id: int) -> None:
 async def popular_tags(session: AsyncSession) -> list[str]:
     """Tags on at least one article, most used first, then alphabetically."""
     query = select(Tag.name).where(Tag.articles_count > 0).order_by(Tag.articles_count.desc(), Tag.name)
-    return list((await session.scalars(query)).all())
+    return list((await (await session.connection()).scalars(query)).all())
 
 
 # --- favorites ----------------------------------------------------------------------------------
 
 
+async def _count_favorite(session: AsyncSession, *, user_id: int, article_id: int, delta: int) -> None:
+    await session.execute(
+        update(Article)
+        .where(Article.id == article_id)
+        .values(favorites_count=Article.favorites_count + delta)
+    )
+    # The user's total counts visible articles only (``set_hidden``); only its author can favorite
+    # a hidden one.
+    visible = exists().where(Article.id == article_id, Article.hidden_at.is_(None))
+    await session.execute(
+        update(User).where(User.id == user_id, visible).values(favorites_count=User.favorites_count + delta)
+    )
+
+
 async def favorite(session: AsyncSession, *, user_id: int, article_id: int) -> bool:
-    """Idempotent; the article's counter moves only when a row was really added (then ``True``)."""
+    """Idempotent; the counters move only when a row was really added (then ``True``)."""
+    created_at = select(Article.created_at).where(Article.id == article_id).scalar_subquery()
     inserted = await session.scalar(
         insert_or_ignore(session, Favorite)
-        .values(user_id=user_id, article_id=article_id)
+        .values(user_id=user_id, article_id=article_id, article_created_at=created_at)
         .returning(Favorite.article_id)
     )
     if inserted is not None:
-        await session.execute(
-            update(Article)
-            .where(Article.id == article_id)
-            .values(favorites_count=Article.favorites_count + 1)
-        )
+        await _count_favorite(session, user_id=user_id, article_id=article_id, delta=1)
     return inserted is not None
 
 
 async def unfavorite(session: AsyncSession, *, user_id: int, article_id: int) -> bool:
-    """Idempotent; the counter moves only when a row was really removed (then ``True``)."""
+    """Idempotent; the counters move only when a row was really removed (then ``True``)."""
     removed = await session.scalar(
         delete(Favorite)
         .where(Favorite.user_id == user_id, Favorite.article_id == article_id)
         .returning(Favorite.article_id)
     )
     if removed is not None:
-        await session.execute(
-            update(Article)
-            .where(Article.id == article_id)
-            .values(favorites_count=Article.favorites_count - 1)
-        )
+        await _count_favorite(session, user_id=user_id, article_id=article_id, delta=-1)
     return removed is not None
 
 

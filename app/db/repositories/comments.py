@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, false, select
+from sqlalchemy import Select, String, and_, bindparam, delete, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from app import domain
-from app.db.models import Comment, Follow, User
+from app.db.models import Article, Comment, Follow, User
+from app.db.repositories.articles import VIEWER_ID, VIEWER_VERSION, Viewer
+
+# Built once with bound parameters (see the articles repository), reused by every request.
+_Caller = aliased(User, name="caller")
 
 
-def _select_comments(viewer_id: int | None) -> Select[Any]:
-    following: ColumnElement[bool] = (
-        false()
-        if viewer_id is None
-        else exists().where(Follow.follower_id == viewer_id, Follow.followee_id == Comment.author_id)
-    )
-    columns: list[Any] = [
+def _comment_columns(*, signed_in: bool) -> list[Any]:
+    if signed_in:
+        following: ColumnElement[bool] = exists().where(
+            Follow.follower_id == VIEWER_ID, Follow.followee_id == Comment.author_id
+        )
+        viewer_valid: ColumnElement[bool] = exists().where(
+            _Caller.id == VIEWER_ID, _Caller.token_version == VIEWER_VERSION, _Caller.is_active.is_(True)
+        )
+    else:
+        following, viewer_valid = false(), true()
+    return [
+        viewer_valid.label("viewer_valid"),
         Comment.id,
         Comment.body,
         Comment.created_at,
@@ -28,7 +39,39 @@ def _select_comments(viewer_id: int | None) -> Select[Any]:
         User.image,
         following.label("following"),
     ]
-    return select(*columns).join(User, User.id == Comment.author_id)
+
+
+@functools.cache
+def _list_statement(signed_in: bool) -> Select[Any]:
+    return (
+        select(*_comment_columns(signed_in=signed_in))
+        .select_from(Article)
+        # Comments staff have hidden are in no list; a hidden article is "no such article" to all
+        # but its author.
+        .outerjoin(Comment, and_(Comment.article_id == Article.id, Comment.hidden_at.is_(None)))
+        .outerjoin(User, User.id == Comment.author_id)
+        .where(
+            Article.slug == bindparam("slug", type_=String),
+            or_(Article.hidden_at.is_(None), Article.author_id == VIEWER_ID),
+        )
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+    )
+
+
+@functools.cache
+def _view_statement() -> Select[Any]:
+    return (
+        select(*_comment_columns(signed_in=True))
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.id == bindparam("comment_id"))
+    )
+
+
+def _viewer_params(viewer: Viewer | None) -> dict[str, Any]:
+    return {
+        "viewer_id": viewer.id if viewer else None,
+        "viewer_version": viewer.token_version if viewer else None,
+    }
 
 
 def _to_view(row: Any) -> domain.Comment:
@@ -40,20 +83,25 @@ def _to_view(row: Any) -> domain.Comment:
     )
 
 
-async def list_for_article(
-    session: AsyncSession, article_id: int, *, viewer_id: int | None
-) -> list[domain.Comment]:
-    """All comments of the article that staff have not hidden, newest first, in one statement."""
-    rows = await session.execute(
-        _select_comments(viewer_id)
-        .where(Comment.article_id == article_id, Comment.hidden_at.is_(None))
-        .order_by(Comment.created_at.desc(), Comment.id.desc())
-    )
-    return [_to_view(row) for row in rows]
+async def list_for_slug(
+    session: AsyncSession, slug: str, *, viewer: Viewer | None
+) -> tuple[list[domain.Comment] | None, bool]:
+    """All comments of the article that staff have not hidden, newest first, and whether the
+    viewer's token is still good, in one statement. ``None`` if there is no such article (then the
+    check is not made: ``True``); the article is the statement's first table, so one without
+    comments is one row of NULLs."""
+    params = {**_viewer_params(viewer), "slug": slug}
+    connection = await session.connection()  # Core rows: no ORM result machinery on the hot path
+    rows = (await connection.execute(_list_statement(viewer is not None), params)).all()
+    if not rows:
+        return None, True
+    return [_to_view(row) for row in rows if row.id is not None], bool(rows[0].viewer_valid)
 
 
-async def get_view(session: AsyncSession, comment_id: int, *, viewer_id: int | None) -> domain.Comment:
-    row = (await session.execute(_select_comments(viewer_id).where(Comment.id == comment_id))).one()
+async def get_view(session: AsyncSession, comment_id: int, *, viewer_id: int) -> domain.Comment:
+    """The comment as ``viewer_id`` (already checked) sees it."""
+    params = {**_viewer_params(Viewer(viewer_id, 0)), "comment_id": comment_id}
+    row = (await (await session.connection()).execute(_view_statement(), params)).one()
     return _to_view(row)
 
 

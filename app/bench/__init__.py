@@ -1,0 +1,7 @@
+"""The benchmark behind ``conduit bench`` and ``scripts/bench``: seed a database at a chosen scale,
+serve it with the production server, load each endpoint with wrk, and compare with a bare ASGI ceiling.
+
+Modules: ``scales`` (sizes), ``dataset`` (deterministic rows), ``seeding`` (bulk loads), ``cluster``
+(the kept PostgreSQL server), ``endpoints`` (what is measured), ``servers`` and ``ceiling`` (processes
+under load), ``wrk`` (the load generator), ``statements`` (SQL per request), ``report``, ``runner``.
+"""

@@ -1,0 +1,197 @@
+"""One benchmark run: seed (if needed), count statements, load every endpoint, then the ceiling."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import secrets
+import subprocess
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+
+from app.bench import cluster, seeding, servers, wrk
+from app.bench.endpoints import Caller, Endpoint, Request, endpoints, select
+from app.bench.report import Report, Row
+from app.bench.scales import READER_USER, WRITER_USER, Scale
+from app.bench.statements import probe
+from app.security.tokens import TokenClaims, TokenCodec
+from config import Settings, load_settings
+
+ROOT = cluster.ROOT
+VAR = ROOT / "var" / "bench"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    scale: Scale
+    database_url: str | None = None
+    sqlite: bool = False
+    workers: int = 1
+    connections: int = 32
+    threads: int = 1
+    duration: float = 10.0
+    warmup: float = 2.0
+    endpoints: tuple[str, ...] = ()
+    reseed: bool = False
+    ceiling: bool = True
+
+
+def _database_url(options: Options) -> tuple[str, str | None]:
+    """The database to use and, for the kept PostgreSQL cluster, its admin URL."""
+    if options.database_url:
+        return options.database_url, None
+    if options.sqlite:
+        return f"sqlite+aiosqlite:///{VAR / 'sqlite' / options.scale.name}.sqlite3", None
+    admin = cluster.server_url()
+    return cluster.database_url(admin, f"bench_{options.scale.name}"), admin
+
+
+def _seed(database_url: str, admin_url: str | None, options: Options, console: Console) -> bool:
+    with Progress(console=console, transient=True) as progress:
+        tasks: dict[str, object] = {}
+
+        def advance(table: str, rows: int, total: int) -> None:
+            if table not in tasks:
+                tasks[table] = progress.add_task(f"seeding {table}", total=total)
+            progress.advance(tasks[table], rows)  # type: ignore[arg-type]
+
+        if admin_url:
+            cluster.durable(admin_url, on=False)
+        try:
+            return seeding.ensure_seeded(database_url, options.scale, advance, force=options.reseed)
+        finally:
+            if admin_url:
+                cluster.durable(admin_url, on=True)
+
+
+def _git_commit() -> str:
+    completed = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return completed.stdout.strip() or "unknown"
+
+
+def _meta(options: Options, engine: str) -> dict[str, object]:
+    return {
+        "scale": options.scale.name,
+        "engine": engine,
+        "workers": options.workers,
+        "connections": options.connections,
+        "threads": options.threads,
+        "duration_seconds": options.duration,
+        "server": "uvicorn (uvloop, httptools)",
+        "cpus": os.cpu_count(),
+        "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
+        "python": platform.python_version(),
+        "commit": _git_commit(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _measure(
+    name: str,
+    running: servers.Running,
+    requests: tuple[Request, ...],
+    token: str | None,
+    options: Options,
+    database_pid: int | None = None,
+) -> Row:
+    load = {"connections": options.connections, "threads": options.threads}
+    if options.warmup > 0:
+        wrk.run(running.url, requests, token=token, seconds=options.warmup, **load)
+    server_cpu = running.cpu_seconds()
+    database_cpu = servers.process_tree_cpu_seconds(database_pid) if database_pid else 0.0
+    result = wrk.run(running.url, requests, token=token, seconds=options.duration, **load)
+    served = max(result.requests, 1)
+    return Row(
+        endpoint=name,
+        requests_per_second=result.per_second,
+        p50_ms=result.p50_ms,
+        p99_ms=result.p99_ms,
+        errors=result.errors,
+        requests=result.requests,
+        statements=None,
+        rss_mib=running.rss_mib(),
+        ceiling_ratio=None,
+        server_cpu_ms=(running.cpu_seconds() - server_cpu) * 1000 / served,
+        database_cpu_ms=(servers.process_tree_cpu_seconds(database_pid) - database_cpu) * 1000 / served
+        if database_pid
+        else None,
+    )
+
+
+def run(options: Options, console: Console) -> Report:
+    wrk.ensure_installed()
+    database_url, admin_url = _database_url(options)
+    engine = "SQLite" if database_url.startswith("sqlite") else "PostgreSQL"
+    console.print(f"bench: {engine} database {database_url.split('@')[-1]}")
+    if _seed(database_url, admin_url, options, console):
+        console.print(f"bench: seeded scale {options.scale.name}")
+    secret = secrets.token_urlsafe(48)
+    settings: Settings = load_settings(
+        database_url=database_url, jwt_secret=secret, rate_limits_enabled=False, log_level="WARNING"
+    )
+    codec = TokenCodec(settings)
+    tokens = {
+        Caller.READER.value: codec.issue(TokenClaims(user_id=READER_USER, token_version=0)),
+        Caller.WRITER.value: codec.issue(TokenClaims(user_id=WRITER_USER, token_version=0)),
+    }
+    chosen: list[Endpoint] = select(endpoints(options.scale), list(options.endpoints))
+    report = Report(meta=_meta(options, engine))
+    try:
+        found = asyncio.run(probe(settings, chosen, tokens))
+        report.meta["list_response_bytes"] = found.list_response_bytes
+        environment = {
+            "APP_ENV": "production",
+            "DATABASE_URL": database_url,
+            "JWT_SECRET": secret,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            # The write limit (300/minute per address) would turn the write benchmarks into 429s.
+            "RATE_LIMITS_ENABLED": "false",
+        }
+        logs = VAR / "logs"
+        with servers.serving(
+            servers.conduit_command(options.workers),
+            environment,
+            logs / f"{options.scale.name}-{engine.lower()}-server.log",
+            probe="/api/tags",
+        ) as server:
+            database_pid = cluster.postmaster_pid() if admin_url else None
+            for endpoint in chosen:
+                console.print(f"bench: {endpoint.name}")
+                token = tokens.get(endpoint.caller.value)
+                row = _measure(endpoint.name, server, endpoint.requests, token, options, database_pid)
+                report.rows.append(_with(row, statements=found.statements[endpoint.name]))
+        if options.ceiling:
+            console.print("bench: ceiling")
+            with servers.serving(
+                servers.ceiling_command(options.workers, found.list_response_bytes),
+                {},
+                logs / "ceiling.log",
+                probe="/",
+            ) as ceiling:
+                report.ceiling = _measure(
+                    f"ceiling ({found.list_response_bytes:,} B, no database)",
+                    ceiling,
+                    (Request("GET", "/"),),
+                    None,
+                    options,
+                )
+            best = report.ceiling.requests_per_second
+            report.rows = [_with(row, ceiling_ratio=row.requests_per_second / best) for row in report.rows]
+    finally:
+        seeding.restore(database_url)
+    return report
+
+
+def _with(row: Row, **changes: object) -> Row:
+    return replace(row, **changes)  # type: ignore[arg-type]
+
+
+def default_json_path(options: Options, engine: str) -> Path:
+    return VAR / f"{options.scale.name}-{engine.lower()}.json"

@@ -1,0 +1,87 @@
+"""Running wrk (Debian's, installed when missing) against a server and reading its summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.bench.endpoints import Request
+
+SCRIPT = Path(__file__).with_name("wrk.lua")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    requests: int
+    seconds: float
+    errors: int
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def ensure_installed() -> str:
+    """The wrk binary; installed with apt-get when missing and we are root."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise RuntimeError("wrk is not installed; as root: apt-get install -y wrk")
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(
+        ["apt-get", "install", "-y", "--no-install-recommends", "wrk"], check=False, env=environment
+    )
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "update"], check=True, env=environment)
+        subprocess.run(
+            ["apt-get", "install", "-y", "--no-install-recommends", "wrk"], check=True, env=environment
+        )
+    return shutil.which("wrk") or "wrk"
+
+
+def run(
+    base_url: str,
+    requests: tuple[Request, ...],
+    *,
+    token: str | None,
+    connections: int,
+    threads: int,
+    seconds: float,
+) -> LoadResult:
+    with tempfile.TemporaryDirectory(prefix="conduit-wrk-") as directory:
+        listing, result = Path(directory) / "requests.tsv", Path(directory) / "result.json"
+        listing.write_text("".join(f"{r.method}\t{r.path}\t{r.body}\n" for r in requests))
+        environment = {
+            **os.environ,
+            "BENCH_REQUESTS": str(listing),
+            "BENCH_RESULT": str(result),
+            "BENCH_TOKEN": token or "",
+        }
+        command = [
+            ensure_installed(),
+            f"-t{threads}",
+            f"-c{max(connections, threads)}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout=10s",
+            f"--script={SCRIPT}",
+            base_url,
+        ]
+        completed = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+        if completed.returncode != 0 or not result.exists():
+            raise RuntimeError(f"wrk failed ({completed.returncode}):\n{completed.stdout}{completed.stderr}")
+        summary = json.loads(result.read_text())
+    return LoadResult(
+        requests=summary["requests"],
+        seconds=summary["duration_us"] / 1e6,
+        errors=summary["status_errors"] + summary["socket_errors"],
+        p50_ms=summary["p50_us"] / 1000,
+        p99_ms=summary["p99_us"] / 1000,
+    )

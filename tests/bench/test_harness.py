@@ -1,0 +1,64 @@
+"""The benchmark harness cannot rot: it seeds the tiny scale on each engine, with counters that agree
+with the rows, and measures one endpoint under wrk for a second (a measurement, never asserted on
+speed: only that requests were served without errors, at the pinned statement count).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from rich.console import Console
+
+from app.bench import seeding
+from app.bench.dataset import Dataset, tag_name, username
+from app.bench.runner import Options, run
+from app.bench.scales import PROLIFIC_USER, SCALES
+from app.main import create_app
+from tests.conftest import make_settings
+
+TINY = SCALES["tiny"]
+
+
+def _ignore_progress(_table: str, _rows: int, _total: int) -> None:
+    return None
+
+
+async def _get(database_url: str, path: str) -> dict[str, object]:
+    app = create_app(make_settings(database_url))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            response = await client.get(path)
+    assert response.status_code == 200, response.text
+    body: dict[str, object] = response.json()
+    return body
+
+
+def test_seeding_writes_the_scale_once_with_counts_that_match_the_rows(database_url: str) -> None:
+    dataset = Dataset(TINY)
+    prolific_articles = sum(1 for author in dataset._authors[1:] if author == PROLIFIC_USER)
+
+    seeded = seeding.ensure_seeded(database_url, TINY, _ignore_progress)
+    seeded_again = seeding.ensure_seeded(database_url, TINY, _ignore_progress)
+    everything = asyncio.run(_get(database_url, "/api/articles?limit=1"))
+    by_author = asyncio.run(_get(database_url, f"/api/articles?author={username(PROLIFIC_USER)}&limit=100"))
+    tags = asyncio.run(_get(database_url, "/api/tags"))
+
+    assert (seeded, seeded_again) == (True, False)
+    assert everything["articlesCount"] == TINY.articles
+    assert by_author["articlesCount"] == prolific_articles == len(by_author["articles"])  # type: ignore[arg-type]
+    assert tags["tags"][0] == tag_name(1)  # type: ignore[index]
+
+
+def test_a_short_run_serves_an_endpoint_without_errors(database_url: str) -> None:
+    options = Options(
+        scale=TINY, database_url=database_url, duration=1, warmup=0, endpoints=("list",), ceiling=False
+    )
+
+    report = run(options, Console(quiet=True))
+
+    [row] = report.rows
+    assert (row.endpoint, row.errors, row.statements) == ("list", 0, 1)
+    assert row.requests > 0
+    assert report.meta["scale"] == "tiny"
