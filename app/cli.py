@@ -7,6 +7,7 @@ so ``conduit --help`` and each command start quickly.
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Annotated
 
 import typer
@@ -198,7 +199,8 @@ def bench(
     except ValueError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error
-    Console().print(report.table())
+    # Piped or redirected output would be cut to 80 columns: the table needs about 140.
+    Console(width=None if sys.stdout.isatty() else 160).print(report.table())
     if json_path:
         report.write_json(Path(json_path))
     if markdown_path:
