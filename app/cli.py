@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 from types import FrameType
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -308,7 +309,8 @@ def bench(
     except ValueError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error
-    Console().print(report.table())
+    # Piped or redirected output would be cut to 80 columns: the table needs about 140.
+    Console(width=None if sys.stdout.isatty() else 160).print(report.table())
     if json_path:
         report.write_json(Path(json_path))
     if markdown_path:
