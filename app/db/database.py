@@ -52,23 +52,26 @@ class Database:
         self._retry_attempts = retry_attempts
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
-    async def read(self, work: Work[T]) -> T:
-        """Run ``work`` in a read transaction."""
-        return await self._run(work, write=False)
+    async def read(self, work: Work[T], *, snapshot: bool = False) -> T:
+        """Run ``work`` as a read. On PostgreSQL each statement sees the data as of its own start
+        (no transaction: nothing to gain from BEGIN/COMMIT), unless ``snapshot``: then every
+        statement sees one snapshot (REPEATABLE READ), for reads that must not mix two moments.
+        SQLite reads always see one snapshot (a read transaction)."""
+        return await self._run(work, write=False, snapshot=snapshot)
 
     async def write(self, work: Work[T]) -> T:
         """Run ``work`` in a write transaction, committed before this returns."""
-        return await self._run(work, write=True)
+        return await self._run(work, write=True, snapshot=False)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
 
-    async def _run(self, work: Work[T], *, write: bool) -> T:
+    async def _run(self, work: Work[T], *, write: bool, snapshot: bool) -> T:
         attempt, reconnected = 1, False
         while True:
             state = _Attempt()
             try:
-                return await self._run_once(work, write=write, state=state)
+                return await self._run_once(work, write=write, snapshot=snapshot, state=state)
             except Exception as error:
                 if is_disconnect(error) and not state.committing and not reconnected:
                     # The server rolled the transaction back with the connection, and SQLAlchemy has
@@ -84,7 +87,7 @@ class Database:
                 await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not secrets
                 attempt += 1
 
-    async def _run_once(self, work: Work[T], *, write: bool, state: _Attempt) -> T:
+    async def _run_once(self, work: Work[T], *, write: bool, snapshot: bool, state: _Attempt) -> T:
         async with self._sessions() as session:
             async with session.begin():
                 dialect = self.engine.dialect.name
@@ -93,7 +96,8 @@ class Database:
                 elif not write and dialect == "postgresql":
                     # Under READ COMMITTED every statement takes its own snapshot, in a transaction
                     # or not; a read gains nothing from BEGIN/COMMIT but two round trips.
-                    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                    level = "REPEATABLE READ" if snapshot else "AUTOCOMMIT"
+                    await session.connection(execution_options={"isolation_level": level})
                 result = await work(session)
                 state.committing = True
             for callback in session.info.pop(_AFTER_COMMIT, []):

@@ -34,7 +34,6 @@ async def export(ctx: AppContext, claims: TokenClaims) -> domain.AccountExport:
     read from one snapshot. Nothing of other users beyond the slugs and usernames it refers to."""
 
     async def work(session: AsyncSession) -> domain.AccountExport:
-        await accounts.read_one_snapshot(session)
         user = await current_user(session, claims)
         return domain.AccountExport(
             exported_at=utc_now(),
@@ -46,7 +45,7 @@ async def export(ctx: AppContext, claims: TokenClaims) -> domain.AccountExport:
             followers=await accounts.followers_of(session, user.id),
         )
 
-    return await ctx.db.read(work)
+    return await ctx.db.read(work, snapshot=True)
 
 
 async def delete_account(

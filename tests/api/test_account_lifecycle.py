@@ -26,7 +26,11 @@ from tests.helpers import PASSWORD, auth, create_article, register
 
 TABLES = ("users", "follows", "articles", "tags", "article_tags", "favorites", "comments")
 # Counters are checked against a recount instead: they change on rows that stay.
-COUNTERS = {"articles": "favorites_count", "tags": "articles_count"}
+COUNTERS = {
+    "articles": {"favorites_count"},
+    "tags": {"articles_count"},
+    "users": {"articles_count", "favorites_count"},
+}
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 on_sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -130,7 +134,7 @@ async def rows(context: AppContext) -> dict[str, list[dict[str, Any]]]:
         for table in TABLES:
             result = await connection.execute(text(f"SELECT * FROM {table}"))
             found = [
-                {key: value for key, value in row.items() if key != COUNTERS.get(table)}
+                {key: value for key, value in row.items() if key not in COUNTERS.get(table, set())}
                 for row in result.mappings()
             ]
             tables[table] = sorted(found, key=lambda row: json.dumps(row, sort_keys=True, default=str))
@@ -153,6 +157,21 @@ async def recounts(context: AppContext) -> tuple[list[tuple[Any, ...]], list[tup
             )
         )
         return [tuple(row) for row in favorites], [tuple(row) for row in tags]
+
+
+USER_COUNTER_MISMATCHES = text(
+    "SELECT id, articles_count, favorites_count FROM users"
+    " WHERE articles_count <> (SELECT count(*) FROM articles WHERE author_id = users.id)"
+    " OR favorites_count <> (SELECT count(*) FROM favorites WHERE user_id = users.id)"
+    " UNION ALL SELECT 0, value, (SELECT count(*) FROM articles) FROM counters"
+    " WHERE name = 'articles' AND value <> (SELECT count(*) FROM articles)"
+)
+
+
+async def user_counter_mismatches(context: AppContext) -> list[tuple[Any, ...]]:
+    """The per-user totals and the global article total that differ from a recount."""
+    async with context.db.engine.connect() as connection:
+        return [tuple(row) for row in await connection.execute(USER_COUNTER_MISMATCHES)]
 
 
 async def user_id(context: AppContext, username: str) -> int:
@@ -315,6 +334,7 @@ async def test_every_counter_equals_a_recount_after_deleting(
     favorites, tags = await recounts(context)
     assert [(counted, recounted) for _, counted, recounted in favorites] == [(2, 2)]
     assert all(counted == recounted for _, counted, recounted in tags), tags
+    assert await user_counter_mismatches(context) == []
     article = (await client.get(f"/api/articles/{scene.anns_article['slug']}")).json()["article"]
     assert article["favoritesCount"] == 2
     assert (await client.get("/api/tags")).json() == {"tags": ["dragons", "misc"]}

@@ -15,16 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import domain
 from app.db.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User
 
-# PostgreSQL: every statement of the transaction reads the same snapshot. SQLite's transactions
-# already do (a read transaction sees the database as of its first read).
-_SNAPSHOT = {"isolation_level": "REPEATABLE READ"}
-
-
-async def read_one_snapshot(session: AsyncSession) -> None:
-    """Make the rest of this transaction see one consistent snapshot. Call it before any query."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.connection(execution_options=_SNAPSHOT)
-
 
 def profile_of(user: User) -> domain.ExportedProfile:
     return domain.ExportedProfile(
