@@ -27,10 +27,14 @@ async def find(session: AsyncSession, slug: str, *, viewer_id: int | None) -> Ar
 
 
 async def remove(session: AsyncSession, article: Article) -> None:
-    """Delete the article, and stop counting it in its tags (if it was counted: visible)."""
+    """Delete the article and stop counting it (if it was counted: visible). Nothing to do if a
+    concurrent delete got there first: the row lock makes the later one see it gone."""
+    visible = await articles.lock_for_delete(session, article.id)
+    if visible is None:
+        return
     tags = await articles.tag_names_of(session, article.id)
-    await articles.remove_tags(session, article.id, tags, counted=article.hidden_at is None)
-    await articles.delete_article(session, article)
+    await articles.remove_tags(session, article.id, tags, counted=visible)
+    await articles.delete_article(session, article, counted=visible)
 
 
 async def _view(session: AsyncSession, article_id: int, *, viewer_id: int) -> domain.Article:

@@ -404,10 +404,18 @@ async def get_by_id(session: AsyncSession, article_id: int) -> Article | None:
     return await session.get(Article, article_id)
 
 
-async def delete_article(session: AsyncSession, article: Article) -> None:
-    """Delete the article and stop counting it, and its favorites, if it was counted (visible;
-    tags: see ``remove_tags``)."""
-    if article.hidden_at is None:
+async def lock_for_delete(session: AsyncSession, article_id: int) -> bool | None:
+    """Lock the article's row until the transaction ends; whether it is visible (counted), or
+    ``None`` if it is gone (a concurrent delete committed first)."""
+    hidden_at = select(Article.hidden_at).where(Article.id == article_id).with_for_update()
+    row = (await session.execute(hidden_at)).one_or_none()
+    return None if row is None else row.hidden_at is None
+
+
+async def delete_article(session: AsyncSession, article: Article, *, counted: bool) -> None:
+    """Delete the article and stop counting it, and its favorites, if it was ``counted`` (visible;
+    tags: see ``remove_tags``). Call ``lock_for_delete`` first."""
+    if counted:
         await _count_favorites_of(session, article.id, -1)
         await count_article(session, author_id=article.author_id, delta=-1)
     await session.execute(delete(Article).where(Article.id == article.id))
