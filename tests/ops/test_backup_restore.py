@@ -104,7 +104,11 @@ def _write_linked_tags(path: Path, stop: threading.Event, written: list[int]) ->
             tag_id = connection.execute(
                 "INSERT INTO tags (name, articles_count) VALUES (?, 1) RETURNING id", (f"tag-{number}",)
             ).fetchone()[0]
-            connection.execute("INSERT INTO article_tags (article_id, tag_id) VALUES (1, ?)", (tag_id,))
+            connection.execute(
+                "INSERT INTO article_tags (article_id, tag_id, article_created_at)"
+                " SELECT id, ?, created_at FROM articles WHERE id = 1",
+                (tag_id,),
+            )
             connection.execute("COMMIT")
             written.append(number)
     finally:
@@ -122,8 +126,10 @@ async def test_a_sqlite_backup_taken_while_a_writer_commits_is_one_consistent_sn
     writer = threading.Thread(target=_write_linked_tags, args=(database_file, stop, written))
     writer.start()
     try:
-        while len(written) < 50:  # noqa: ASYNC110 - waiting for the writer thread to get going
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(60):
+            while len(written) < 50:  # waiting for the writer thread to get going
+                assert writer.is_alive(), "the writer failed"
+                await asyncio.sleep(0.01)
         before = len(written)
         result = await asyncio.to_thread(run_script, "backup", sqlite_url, str(tmp_path / "live.sqlite3"))
         after = len(written)
