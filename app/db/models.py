@@ -105,13 +105,25 @@ class Follow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
+# The condition of partial indexes over the articles lists can show (migration 0003).
+VISIBLE: dict[str, Any] = {
+    "postgresql_where": text("hidden_at IS NULL"),
+    "sqlite_where": text("hidden_at IS NULL"),
+}
+
+
 class Article(Base):
     __tablename__ = "articles"
     __table_args__ = (
         CheckConstraint("favorites_count >= 0", name="favorites_count_non_negative"),
-        # Global list: ORDER BY created_at DESC, id DESC.
-        Index("ix_articles_created_at_id", "created_at", "id"),
-        # Author filter and the feed: WHERE author_id = ? / IN (...) ORDER BY created_at DESC, id DESC.
+        # Lists show visible articles only, so their indexes hold only those (partial): the global
+        # list reads ORDER BY created_at DESC, id DESC from the first, the author filter and each
+        # followed author's part of the feed (LATERAL ... LIMIT) from the second, in order, with no
+        # filter to apply on the way.
+        Index("ix_articles_visible_created_at_id", "created_at", "id", **VISIBLE),
+        Index("ix_articles_visible_author_id_created_at_id", "author_id", "created_at", "id", **VISIBLE),
+        # Every article of an author, hidden ones too: the author's own view, account deletion and
+        # cascades when a user is deleted.
         Index("ix_articles_author_id_created_at_id", "author_id", "created_at", "id"),
     )
 

@@ -1,7 +1,7 @@
 """Moderation: staff and active flags on users, hidden articles and comments, the audit log.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-26
 """
 
@@ -18,6 +18,11 @@ depends_on: str | Sequence[str] | None = None
 # 64-bit ids on PostgreSQL; SQLite only auto-increments a column declared exactly INTEGER.
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TIMESTAMP = sa.DateTime(timezone=True)
+VISIBLE = sa.text("hidden_at IS NULL")
+VISIBLE_INDEXES = {
+    "ix_articles_visible_created_at_id": ["created_at", "id"],
+    "ix_articles_visible_author_id_created_at_id": ["author_id", "created_at", "id"],
+}
 
 
 def upgrade() -> None:
@@ -26,6 +31,11 @@ def upgrade() -> None:
     op.add_column("users", sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False))
     op.add_column("articles", sa.Column("hidden_at", TIMESTAMP, nullable=True))
     op.add_column("comments", sa.Column("hidden_at", TIMESTAMP, nullable=True))
+    # Lists show visible articles only: their ordered indexes become partial, so the planner reads
+    # a page (or each followed author's newest) in order without filtering on the way.
+    op.drop_index("ix_articles_created_at_id", table_name="articles")
+    for name, columns in VISIBLE_INDEXES.items():
+        op.create_index(name, "articles", columns, postgresql_where=VISIBLE, sqlite_where=VISIBLE)
 
     op.create_table(
         "audit_entries",
@@ -44,6 +54,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("audit_entries")
     op.drop_column("comments", "hidden_at")
+    for name in VISIBLE_INDEXES:
+        op.drop_index(name, table_name="articles")
+    op.create_index("ix_articles_created_at_id", "articles", ["created_at", "id"])
     op.drop_column("articles", "hidden_at")
     op.drop_column("users", "is_active")
     op.drop_column("users", "is_staff")
