@@ -32,8 +32,7 @@ async def remove(session: AsyncSession, article: Article) -> None:
     visible = await articles.lock_for_delete(session, article.id)
     if visible is None:
         return
-    tags = await articles.tag_names_of(session, article.id)
-    await articles.remove_tags(session, article.id, tags, counted=visible)
+    await articles.unlink_all_tags(session, article.id, counted=visible)
     await articles.delete_article(session, article, counted=visible)
 
 

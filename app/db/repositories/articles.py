@@ -531,18 +531,26 @@ async def remove_tags(
     tag_ids = list((await session.scalars(select(Tag.id).where(Tag.name.in_(names)).order_by(Tag.id))).all())
     # Uncounted only where a link was really removed: a racing writer (the same article deleted
     # twice at once, or its author's account) may have removed it first.
-    unlinked = (
-        await session.scalars(
-            delete(ArticleTag)
-            .where(ArticleTag.article_id == article_id, ArticleTag.tag_id.in_(tag_ids))
-            .returning(ArticleTag.tag_id)
-        )
-    ).all()
+    await _unlink(
+        session, ArticleTag.article_id == article_id, ArticleTag.tag_id.in_(tag_ids), counted=counted
+    )
+    await _copy_tag_names(session, article_id)
+
+
+async def unlink_all_tags(session: AsyncSession, article_id: int, *, counted: bool) -> None:
+    """Detach every tag of an article about to be deleted (its ``tag_names`` is left as it is: the
+    row goes next) and stop counting it in them (``counted``: it was visible)."""
+    await _unlink(session, ArticleTag.article_id == article_id, counted=counted)
+
+
+async def _unlink(session: AsyncSession, *where: ColumnElement[bool], counted: bool) -> None:
+    """Delete the matching tag links; each tag loses one from its count only for a link really
+    removed here (``RETURNING`` says which), when the article was counted."""
+    unlinked = (await session.scalars(delete(ArticleTag).where(*where).returning(ArticleTag.tag_id))).all()
     if unlinked and counted:
         await session.execute(
             update(Tag).where(Tag.id.in_(unlinked)).values(articles_count=Tag.articles_count - 1)
         )
-    await _copy_tag_names(session, article_id)
 
 
 async def _copy_tag_names(session: AsyncSession, article_id: int) -> None:
