@@ -28,10 +28,18 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
+def _documented_query_names(route: APIRoute) -> set[str]:
+    """Query parameters a route parses itself and documents in ``openapi_extra`` (``app.api.query``)."""
+    parameters = (route.openapi_extra or {}).get("parameters", [])
+    return {parameter["name"] for parameter in parameters if parameter.get("in") == "query"}
+
+
 def _declared_query_names(route: APIRoute) -> frozenset[str]:
     names = _declared.get(id(route))
     if names is None:
-        names = _declared[id(route)] = frozenset(_query_names(route.dependant))
+        names = _declared[id(route)] = frozenset(
+            _query_names(route.dependant) | _documented_query_names(route)
+        )
     return names
 
 

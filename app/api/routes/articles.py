@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from app.api import rendering
 from app.api.deps import Caller, Context, OptionalCaller
+from app.api.query import documented, query_model
 from app.api.responses import OPTIONAL_AUTH, errors
 from app.domain import Article, ArticlePage
 from app.schemas.articles import (
@@ -21,6 +22,9 @@ from app.schemas.articles import (
 from app.services import articles
 
 router = APIRouter(prefix="/articles", tags=["Articles"])
+
+ListParameters = Annotated[ArticleListQuery, Depends(query_model(ArticleListQuery))]
+PageParameters = Annotated[ListQuery, Depends(query_model(ListQuery))]
 
 
 def _article_response(article: Article, status_code: int = status.HTTP_200_OK) -> Response:
@@ -37,11 +41,9 @@ def _list_response(page: ArticlePage) -> Response:
     response_model=ArticleListResponse,
     responses=errors(401),
     summary="Get recent articles globally",
-    openapi_extra=OPTIONAL_AUTH,
+    openapi_extra=documented(ArticleListQuery, **OPTIONAL_AUTH),
 )
-async def list_articles(
-    query: Annotated[ArticleListQuery, Query()], ctx: Context, caller: OptionalCaller
-) -> Response:
+async def list_articles(query: ListParameters, ctx: Context, caller: OptionalCaller) -> Response:
     page = await articles.list_articles(
         ctx,
         caller,
@@ -61,8 +63,9 @@ async def list_articles(
     response_model=ArticleListResponse,
     responses=errors(401),
     summary="Get recent articles from users you follow",
+    openapi_extra=documented(ListQuery),
 )
-async def feed(query: Annotated[ListQuery, Query()], ctx: Context, caller: Caller) -> Response:
+async def feed(query: PageParameters, ctx: Context, caller: Caller) -> Response:
     return _list_response(await articles.feed(ctx, caller, limit=query.limit, offset=query.offset))
 
 
