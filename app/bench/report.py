@@ -80,7 +80,8 @@ class Report:
     def table(self) -> Table:
         meta = self.meta
         title = (
-            f"Conduit on {meta['engine']} at {meta['scale']}: {meta['workers']} worker(s), "
+            f"Conduit on {meta['engine']} at {meta['scale']}, served by {meta['server_details']}: "
+            f"{meta['workers']} worker(s), "
             f"wrk -t{meta['threads']} -c{meta['connections']} -d{meta['duration_seconds']}s"
         )
         table = Table(title=title)
