@@ -85,16 +85,7 @@ class Report:
             f"wrk -t{meta['threads']} -c{meta['connections']} -d{meta['duration_seconds']}s"
         )
         table = Table(title=title)
-        for heading in (
-            "endpoint",
-            "req/s",
-            "p50 ms",
-            "p99 ms",
-            "errors",
-            "SQL/req",
-            "RSS MiB",
-            "of ceiling",
-        ):
+        for heading in HEADINGS:
             table.add_column(heading, justify="left" if heading == "endpoint" else "right")
         for row in self._all_rows():
             table.add_row(*_cells(row))
