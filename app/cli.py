@@ -16,6 +16,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
+from app.bench.commands import Server
 from config import get_settings
 
 cli = typer.Typer(
@@ -28,6 +29,7 @@ GRACEFUL_SHUTDOWN_SECONDS = 20  # keep below the orchestrator's kill timeout (sy
 # this time. A new worker imports the whole app first (its logging configuration does), which on a
 # busy host takes longer than uvicorn's default 5 s: the workers were killed and respawned forever.
 WORKER_HEALTHCHECK_SECONDS = 30
+FORWARDED_ALLOW_IPS = "127.0.0.1,::1"  # the proxies believed by default: only this host
 
 
 def _exit_cleanly(_signal: int, _frame: FrameType | None) -> None:
@@ -56,7 +58,7 @@ def serve(
             help="Comma-separated addresses or networks of the reverse proxies whose X-Forwarded-For "
             "and X-Forwarded-Proto are believed (client address, https); '*' trusts any peer.",
         ),
-    ] = "127.0.0.1,::1",
+    ] = FORWARDED_ALLOW_IPS,
 ) -> None:
     """Serve the app with uvicorn (uvloop, httptools).
 
@@ -266,6 +268,13 @@ def bench(
     ] = None,
     sqlite: Annotated[bool, typer.Option("--sqlite", help="Measure SQLite (./var/bench/sqlite).")] = False,
     workers: Annotated[int, typer.Option(min=1, help="Server worker processes.")] = 1,
+    server: Annotated[
+        Server,
+        typer.Option(
+            help="HTTP server for Conduit and the ceiling: uvicorn is `conduit serve` (uvloop, "
+            "httptools); the others are for comparison."
+        ),
+    ] = Server.UVICORN,
     connections: Annotated[int, typer.Option(min=1, help="Open connections (wrk -c).")] = 32,
     threads: Annotated[int, typer.Option(min=1, help="Load generator threads (wrk -t).")] = 1,
     duration: Annotated[float, typer.Option(min=1, help="Seconds of load per endpoint.")] = 10.0,
@@ -296,6 +305,7 @@ def bench(
         database_url=database_url,
         sqlite=sqlite,
         workers=workers,
+        server=server,
         connections=connections,
         threads=threads,
         duration=duration,

@@ -3,5 +3,6 @@ serve it with the production server, load each endpoint with wrk, and compare wi
 
 Modules: ``scales`` (sizes), ``dataset`` (deterministic rows), ``seeding`` (bulk loads), ``cluster``
 (the kept PostgreSQL server), ``endpoints`` (what is measured), ``servers`` and ``ceiling`` (processes
-under load), ``wrk`` (the load generator), ``statements`` (SQL per request), ``report``, ``runner``.
+under load), ``commands`` (how each ``--server`` choice runs them, helped by ``uvicorn_variant`` and
+``granian_app``), ``wrk`` (the load generator), ``statements`` (SQL per request), ``report``, ``runner``.
 """

@@ -1,7 +1,9 @@
 """The ceiling: a bare ASGI app answering every request with a fixed JSON body, no database.
 
-Served by uvicorn with the options ``conduit serve`` uses, so the difference to Conduit is what the
-app does per request. ``python -m app.bench.ceiling --port 8001 --workers 1 --size 12000``
+Served by the run's server with the options it serves Conduit with, so the difference to Conduit is
+what the app does per request. Under uvicorn (the options ``conduit serve`` uses):
+``python -m app.bench.ceiling --port 8001 --workers 1 --size 12000``; other servers load
+``create_app`` themselves, with the size in ``BENCH_CEILING_BYTES`` (see ``app.bench.commands``).
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ import argparse
 import os
 
 from starlette.types import Receive, Scope, Send
-
-from app.cli import SERVER_OPTIONS
 
 SIZE_VARIABLE = "BENCH_CEILING_BYTES"
 
@@ -51,6 +51,8 @@ def create_app() -> object:
 
 def main() -> None:
     import uvicorn  # noqa: PLC0415
+
+    from app.cli import SERVER_OPTIONS  # noqa: PLC0415 - app.cli imports app.bench.commands, which imports us
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)

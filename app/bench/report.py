@@ -80,20 +80,12 @@ class Report:
     def table(self) -> Table:
         meta = self.meta
         title = (
-            f"Conduit on {meta['engine']} at {meta['scale']}: {meta['workers']} worker(s), "
+            f"Conduit on {meta['engine']} at {meta['scale']}, served by {meta['server_details']}: "
+            f"{meta['workers']} worker(s), "
             f"wrk -t{meta['threads']} -c{meta['connections']} -d{meta['duration_seconds']}s"
         )
         table = Table(title=title)
-        for heading in (
-            "endpoint",
-            "req/s",
-            "p50 ms",
-            "p99 ms",
-            "errors",
-            "SQL/req",
-            "RSS MiB",
-            "of ceiling",
-        ):
+        for heading in HEADINGS:
             table.add_column(heading, justify="left" if heading == "endpoint" else "right")
         for row in self._all_rows():
             table.add_row(*_cells(row))

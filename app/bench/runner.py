@@ -14,7 +14,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
-from app.bench import cluster, seeding, servers, wrk
+from app.bench import cluster, commands, seeding, servers, wrk
+from app.bench.commands import Server
 from app.bench.endpoints import Caller, Endpoint, Request, endpoints, select
 from app.bench.report import Report, Row
 from app.bench.scales import READER_USER, WRITER_USER, Scale
@@ -32,6 +33,7 @@ class Options:
     database_url: str | None = None
     sqlite: bool = False
     workers: int = 1
+    server: Server = Server.UVICORN
     connections: int = 32
     threads: int = 1
     duration: float = 10.0
@@ -84,7 +86,8 @@ def _meta(options: Options, engine: str) -> dict[str, object]:
         "connections": options.connections,
         "threads": options.threads,
         "duration_seconds": options.duration,
-        "server": "uvicorn (uvloop, httptools)",
+        "server": options.server.value,
+        "server_details": commands.describe(options.server),
         "cpus": os.cpu_count(),
         "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
         "python": platform.python_version(),
@@ -126,6 +129,8 @@ def _measure(
 
 
 def run(options: Options, console: Console) -> Report:
+    if problem := commands.unavailable(options.server):
+        raise ValueError(problem)
     wrk.ensure_installed()
     database_url, admin_url = _database_url(options)
     engine = "SQLite" if database_url.startswith("sqlite") else "PostgreSQL"
@@ -155,10 +160,11 @@ def run(options: Options, console: Console) -> Report:
             "RATE_LIMITS_ENABLED": "false",
         }
         logs = VAR / "logs"
+        conduit = commands.conduit_command(options.server, options.workers)
         with servers.serving(
-            servers.conduit_command(options.workers),
-            environment,
-            logs / f"{options.scale.name}-{engine.lower()}-server.log",
+            conduit.arguments,
+            {**environment, **conduit.environment},
+            logs / f"{options.scale.name}-{engine.lower()}-{options.server}.log",
             probe="/api/tags",
         ) as server:
             database_pid = cluster.postmaster_pid() if admin_url else None
@@ -169,11 +175,9 @@ def run(options: Options, console: Console) -> Report:
                 report.rows.append(_with(row, statements=found.statements[endpoint.name]))
         if options.ceiling:
             console.print("bench: ceiling")
+            bare = commands.ceiling_command(options.server, options.workers, found.list_response_bytes)
             with servers.serving(
-                servers.ceiling_command(options.workers, found.list_response_bytes),
-                {},
-                logs / "ceiling.log",
-                probe="/",
+                bare.arguments, bare.environment, logs / f"ceiling-{options.server}.log", probe="/"
             ) as ceiling:
                 report.ceiling = _measure(
                     f"ceiling ({found.list_response_bytes:,} B, no database)",

@@ -1,4 +1,4 @@
-"""Server processes under load: Conduit as ``conduit serve`` runs it, and the ceiling app."""
+"""Server processes under load: Conduit and the ceiling app, as ``app.bench.commands`` runs them."""
 
 from __future__ import annotations
 
@@ -101,11 +101,3 @@ def serving(command: list[str], environment: dict[str, str], log: Path, *, probe
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-def conduit_command(workers: int) -> list[str]:
-    return ["-m", "app", "serve", "--host", "127.0.0.1", "--workers", str(workers)]
-
-
-def ceiling_command(workers: int, size: int) -> list[str]:
-    return ["-m", "app.bench.ceiling", "--workers", str(workers), "--size", str(size)]
