@@ -97,6 +97,7 @@ def test_an_update_normalises_tags_the_same_way() -> None:
         (datetime(2026, 11, 26, 12, 0, 0, 123456, tzinfo=UTC), "2026-11-26T12:00:00.123Z"),
         (datetime(2026, 11, 26, 12, 0, 0, 999999, tzinfo=UTC), "2026-11-26T12:00:00.999Z"),
         (datetime(2026, 11, 26, 12, 0, 0, 1000, tzinfo=UTC), "2026-11-26T12:00:00.001Z"),
+        (datetime(2026, 11, 26, 12, 0, 0, 1, tzinfo=UTC), "2026-11-26T12:00:00.000Z"),
         (
             datetime(2026, 11, 26, 13, 30, 5, 50000, tzinfo=timezone(timedelta(hours=1, minutes=30))),
             "2026-11-26T12:00:05.050Z",
