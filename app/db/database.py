@@ -15,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql import Executable
 
+from app.db.direct import DirectReads, Row
 from app.db.engine import SQLITE_BEGIN_IMMEDIATE
 from app.db.errors import is_disconnect, is_retryable
 
@@ -51,6 +53,7 @@ class Database:
         self.engine = engine
         self._retry_attempts = retry_attempts
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._direct = DirectReads(engine, self.read)
 
     async def read(self, work: Work[T], *, snapshot: bool = False) -> T:
         """Run ``work`` as a read. On PostgreSQL each statement sees the data as of its own start
@@ -58,6 +61,18 @@ class Database:
         statement sees one snapshot (REPEATABLE READ), for reads that must not mix two moments.
         SQLite reads always see one snapshot (a read transaction)."""
         return await self._run(work, write=False, snapshot=snapshot)
+
+    @property
+    def dialect_name(self) -> str:
+        return self.engine.dialect.name
+
+    async def rows(
+        self, statement: Executable, params: Mapping[str, Any], *, reused: bool = True
+    ) -> Sequence[Row]:
+        """Run one read-only statement and return its rows as mappings: the hot reads, with no
+        session and no transaction (see :mod:`app.db.direct`). ``reused``: the statement object is
+        built once per shape and kept, so it is compiled once."""
+        return await self._direct.rows(statement, params, reused=reused)
 
     async def write(self, work: Work[T]) -> T:
         """Run ``work`` in a write transaction, committed before this returns."""

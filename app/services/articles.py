@@ -15,7 +15,7 @@ from app.schemas.articles import ArticleUpdate, NewArticle
 from app.security.tokens import TokenClaims
 from app.services import slugs
 from app.services.context import AppContext
-from app.services.identity import current_user, ensure_current, optional_user_id, viewer_of
+from app.services.identity import check_caller, current_user, ensure_current, viewer_of
 
 
 async def find(session: AsyncSession, slug: str, *, viewer_id: int | None) -> Article:
@@ -76,44 +76,36 @@ async def list_articles(
     """A page of articles; with ``search``, only full-text matches, best first. A blank search is
     no search (an empty search box lists everything)."""
 
-    async def work(session: AsyncSession) -> domain.ArticlePage:
-        filters = ArticleFilter(
-            tag=tag.strip().lower() if tag is not None else None,
-            author=author,
-            favorited_by=favorited,
-            search=(search or "").strip() or None,
-        )
-        page, viewer_valid = await articles.list_page(
-            session, filters, viewer=viewer_of(claims), limit=limit, offset=offset
-        )
-        ensure_current(viewer_valid)
-        return page
-
-    return await ctx.db.read(work)
+    filters = ArticleFilter(
+        tag=tag.strip().lower() if tag is not None else None,
+        author=author,
+        favorited_by=favorited,
+        search=(search or "").strip() or None,
+    )
+    # One statement: no transaction needed (see Database.rows).
+    page, viewer_valid = await articles.list_page(
+        ctx.db, filters, viewer=viewer_of(claims), limit=limit, offset=offset
+    )
+    ensure_current(viewer_valid)
+    return page
 
 
 async def feed(ctx: AppContext, claims: TokenClaims, *, limit: int, offset: int) -> domain.ArticlePage:
-    async def work(session: AsyncSession) -> domain.ArticlePage:
-        filters = ArticleFilter(feed_of=claims.user_id)
-        page, viewer_valid = await articles.list_page(
-            session, filters, viewer=viewer_of(claims), limit=limit, offset=offset
-        )
-        ensure_current(viewer_valid)
-        return page
-
-    return await ctx.db.read(work)
+    filters = ArticleFilter(feed_of=claims.user_id)
+    page, viewer_valid = await articles.list_page(
+        ctx.db, filters, viewer=viewer_of(claims), limit=limit, offset=offset
+    )
+    ensure_current(viewer_valid)
+    return page
 
 
 async def get(ctx: AppContext, claims: TokenClaims | None, slug: str) -> domain.Article:
-    async def work(session: AsyncSession) -> domain.Article:
-        article, viewer_valid = await articles.find_view(session, slug, viewer=viewer_of(claims))
-        if article is None:
-            await optional_user_id(session, claims)  # a stale token is 401 before "not found"
-            raise NotFound("article not found")
-        ensure_current(viewer_valid)
-        return article
-
-    return await ctx.db.read(work)
+    article, viewer_valid = await articles.find_view(ctx.db, slug, viewer=viewer_of(claims))
+    if article is None:
+        await check_caller(ctx.db, claims)  # a stale token is 401 before "not found"
+        raise NotFound("article not found")
+    ensure_current(viewer_valid)
+    return article
 
 
 async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> domain.Article:
@@ -204,4 +196,4 @@ async def _set_favorite(ctx: AppContext, claims: TokenClaims, slug: str, *, favo
 
 
 async def popular_tags(ctx: AppContext) -> list[str]:
-    return await ctx.db.read(articles.popular_tags)
+    return await articles.popular_tags(ctx.db)

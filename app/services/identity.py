@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.database import Database
 from app.db.models import User
 from app.db.repositories import users
 from app.db.repositories.articles import Viewer
@@ -37,3 +38,10 @@ async def optional_user_id(session: AsyncSession, claims: TokenClaims | None) ->
     if claims is None:
         return None
     return (await current_user(session, claims)).id
+
+
+async def check_caller(db: Database, claims: TokenClaims | None) -> None:
+    """401 for a stale token, as its own read: for single-statement reads that found nothing, and so
+    made no check of their own (an invalid token is 401 before "not found")."""
+    if claims is not None:
+        await db.read(lambda session: current_user(session, claims))

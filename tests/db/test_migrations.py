@@ -18,11 +18,12 @@ import pytest
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, DateTime, bindparam, inspect, make_url, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.elements import TextClause
 
 from app import migrations
+from app.db.database import Database
 from app.db.repositories import articles
 from app.db.repositories.articles import ArticleFilter
 from tests.databases import ROOT, PostgresDatabases
@@ -234,11 +235,10 @@ def _search_titles(url: str, search: str) -> list[str]:
     async def run() -> list[str]:
         engine = create_async_engine(url, poolclass=NullPool)
         try:
-            async with AsyncSession(engine) as session:
-                page, _ = await articles.list_page(
-                    session, ArticleFilter(search=search), viewer=None, limit=10, offset=0
-                )
-                return [article.title for article in page.articles]
+            page, _ = await articles.list_page(
+                Database(engine), ArticleFilter(search=search), viewer=None, limit=10, offset=0
+            )
+            return [article.title for article in page.articles]
         finally:
             await engine.dispose()
 

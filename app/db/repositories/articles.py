@@ -11,7 +11,7 @@ change in the same transaction as the rows they count, through the helpers below
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +39,7 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
 from app import domain
+from app.db.direct import RowReader
 from app.db.models import Article, ArticleTag, Counter, Favorite, Follow, Tag, User
 from app.db.repositories import search
 from app.db.repositories._upsert import insert_or_ignore
@@ -289,66 +290,67 @@ def _view_statement(by_slug: bool, signed_in: bool) -> Select[Any]:
     )
 
 
-def _to_view(row: Any, *, with_body: bool) -> domain.ArticleSummary:
+def _to_view(row: Mapping[str, Any], *, with_body: bool) -> domain.ArticleSummary:
     author = domain.Profile(
-        username=row.username, bio=row.bio, image=row.image, following=bool(row.following)
+        username=row["username"], bio=row["bio"], image=row["image"], following=bool(row["following"])
     )
+    tags = row["tags"]
     fields = {
-        "id": row.id,
-        "slug": row.slug,
-        "title": row.title,
-        "description": row.description,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-        "favorited": bool(row.favorited),
-        "favorites_count": row.favorites_count,
+        "id": row["id"],
+        "slug": row["slug"],
+        "title": row["title"],
+        "description": row["description"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "favorited": bool(row["favorited"]),
+        "favorites_count": row["favorites_count"],
         "author": author,
-        "tag_list": sorted(row.tags.split(TAG_SEPARATOR)) if row.tags else [],
+        "tag_list": sorted(tags.split(TAG_SEPARATOR)) if tags else [],
     }
     if with_body:
-        return domain.Article(**fields, body=row.body)
+        return domain.Article(**fields, body=row["body"])
     return domain.ArticleSummary(**fields)
 
 
 async def list_page(
-    session: AsyncSession, filters: ArticleFilter, *, viewer: Viewer | None, limit: int, offset: int
+    reader: RowReader, filters: ArticleFilter, *, viewer: Viewer | None, limit: int, offset: int
 ) -> tuple[domain.ArticlePage, bool]:
     """One page, newest first (ties by id, so pages never overlap), the total that matched, and
     whether the viewer's token is still good (always, anonymously), in one statement. Every row
     carries the total and the check; an empty page is one row of NULLs but for them."""
-    dialect = session.get_bind().dialect.name
+    dialect = reader.dialect_name
+    params = _params(filters, viewer, limit=limit, offset=offset)
     if filters.search is None:
-        statement = _list_statement(filters.used(), viewer is not None, dialect)
+        rows = await reader.rows(_list_statement(filters.used(), viewer is not None, dialect), params)
     else:  # the search text shapes the statement (SQLite's FTS5 query is rewritten in Python)
         statement = _build_list_statement(filters.used(), viewer is not None, dialect, filters.search)
-    connection = await session.connection()  # Core rows: no ORM result machinery on the hot path
-    rows = (await connection.execute(statement, _params(filters, viewer, limit=limit, offset=offset))).all()
-    articles = [_to_view(row, with_body=False) for row in rows if row.id is not None]
-    page = domain.ArticlePage(articles=articles, articles_count=rows[0].total)
-    return page, bool(rows[0].viewer_valid)
+        rows = await reader.rows(statement, params, reused=False)
+    articles = [_to_view(row, with_body=False) for row in rows if row["id"] is not None]
+    page = domain.ArticlePage(articles=articles, articles_count=rows[0]["total"])
+    return page, bool(rows[0]["viewer_valid"])
 
 
 async def find_view(
-    session: AsyncSession, slug: str, *, viewer: Viewer | None
+    reader: RowReader, slug: str, *, viewer: Viewer | None
 ) -> tuple[domain.Article | None, bool]:
     """The full article with body as the viewer sees it (``None`` if there is none), and whether the
     viewer's token is still good, in one statement. Without an article the check is not made
     (``True``): call ``current_user`` to tell a stale token from a missing article."""
     params = {**_params(ArticleFilter(), viewer), "slug": slug}
-    connection = await session.connection()
-    row = (await connection.execute(_view_statement(True, viewer is not None), params)).one_or_none()
-    if row is None:
+    rows = await reader.rows(_view_statement(True, viewer is not None), params)
+    if not rows:
         return None, True
-    view = _to_view(row, with_body=True)
+    view = _to_view(rows[0], with_body=True)
     assert isinstance(view, domain.Article)
-    return view, bool(row.viewer_valid)
+    return view, bool(rows[0]["viewer_valid"])
 
 
 async def get_view(session: AsyncSession, article_id: int, *, viewer_id: int) -> domain.Article | None:
     """The full article with body, as ``viewer_id`` (already checked) sees it; ``None`` if a
     concurrent writer deleted it meanwhile."""
     params = {**_params(ArticleFilter(), Viewer(viewer_id, 0)), "article_id": article_id}
-    row = (await (await session.connection()).execute(_view_statement(False, True), params)).one_or_none()
+    statement = _view_statement(False, True)
+    row = (await (await session.connection()).execute(statement, params)).mappings().one_or_none()
     if row is None:
         return None
     view = _to_view(row, with_body=True)
@@ -564,10 +566,14 @@ async def _copy_tag_names(session: AsyncSession, article_id: int) -> None:
     await session.execute(update(Article).where(Article.id == article_id).values(tag_names=names))
 
 
-async def popular_tags(session: AsyncSession) -> list[str]:
+@functools.cache
+def _popular_tags_statement() -> Select[Any]:
+    return select(Tag.name).where(Tag.articles_count > 0).order_by(Tag.articles_count.desc(), Tag.name)
+
+
+async def popular_tags(reader: RowReader) -> list[str]:
     """Tags on at least one article, most used first, then alphabetically."""
-    query = select(Tag.name).where(Tag.articles_count > 0).order_by(Tag.articles_count.desc(), Tag.name)
-    return list((await (await session.connection()).scalars(query)).all())
+    return [row["name"] for row in await reader.rows(_popular_tags_statement(), {})]
 
 
 # --- favorites ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Select, String, and_, bindparam, delete, exists, false, or_, select, true
@@ -11,6 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from app import domain
+from app.db.direct import RowReader
 from app.db.models import Article, Comment, Follow, User
 from app.db.repositories.articles import VIEWER_ID, VIEWER_VERSION, Viewer
 
@@ -74,34 +76,37 @@ def _viewer_params(viewer: Viewer | None) -> dict[str, Any]:
     }
 
 
-def _to_view(row: Any) -> domain.Comment:
+def _to_view(row: Mapping[str, Any]) -> domain.Comment:
     author = domain.Profile(
-        username=row.username, bio=row.bio, image=row.image, following=bool(row.following)
+        username=row["username"], bio=row["bio"], image=row["image"], following=bool(row["following"])
     )
     return domain.Comment(
-        id=row.id, body=row.body, created_at=row.created_at, updated_at=row.updated_at, author=author
+        id=row["id"],
+        body=row["body"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        author=author,
     )
 
 
 async def list_for_slug(
-    session: AsyncSession, slug: str, *, viewer: Viewer | None
+    reader: RowReader, slug: str, *, viewer: Viewer | None
 ) -> tuple[list[domain.Comment] | None, bool]:
     """All comments of the article that staff have not hidden, newest first, and whether the
     viewer's token is still good, in one statement. ``None`` if there is no such article (then the
     check is not made: ``True``); the article is the statement's first table, so one without
     comments is one row of NULLs."""
     params = {**_viewer_params(viewer), "slug": slug}
-    connection = await session.connection()  # Core rows: no ORM result machinery on the hot path
-    rows = (await connection.execute(_list_statement(viewer is not None), params)).all()
+    rows = await reader.rows(_list_statement(viewer is not None), params)
     if not rows:
         return None, True
-    return [_to_view(row) for row in rows if row.id is not None], bool(rows[0].viewer_valid)
+    return [_to_view(row) for row in rows if row["id"] is not None], bool(rows[0]["viewer_valid"])
 
 
 async def get_view(session: AsyncSession, comment_id: int, *, viewer_id: int) -> domain.Comment:
     """The comment as ``viewer_id`` (already checked) sees it."""
     params = {**_viewer_params(Viewer(viewer_id, 0)), "comment_id": comment_id}
-    row = (await (await session.connection()).execute(_view_statement(), params)).one()
+    row = (await (await session.connection()).execute(_view_statement(), params)).mappings().one()
     return _to_view(row)
 
 
