@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -40,37 +41,59 @@ logger = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class _Read:
-    """One read of the generation, shared by every caller that asked before it was sent."""
+    """One call of the read function, shared by every caller that asked before it began."""
 
     result: asyncio.Future[int | None]
-    sent: bool = False
-    task: asyncio.Task[None] | None = None  # referenced until done (the loop keeps only weak ones)
+    began: bool = False
+    task: asyncio.Task[None] | None = None  # referenced until done
 
 
-@dataclass(slots=True)
+class SharedRead:
+    """Calls ``read`` for concurrent callers once, provided the call begins after each of them asked:
+    callers in the same turn of the event loop share the call about to begin, later ones the next.
+    ``None`` when the call failed (logged)."""
+
+    def __init__(self, read: Callable[[], Awaitable[int]]) -> None:
+        self._read = read
+        self._next: _Read | None = None
+
+    async def __call__(self) -> int | None:
+        read = self._next
+        if read is None or read.began:
+            loop = asyncio.get_running_loop()
+            read = self._next = _Read(loop.create_future())
+            read.task = loop.create_task(self._perform(read))
+        return await asyncio.shield(read.result)
+
+    async def _perform(self, read: _Read) -> None:
+        read.began = True  # from here on, callers need a call of their own
+        value: int | None = None
+        try:
+            value = await self._read()
+        except Exception as error:
+            logger.warning("could not read the response cache generation: %s", type(error).__name__)
+        finally:  # cancelled too: nobody may wait forever
+            if not read.result.done():
+                read.result.set_result(value)
+
+
 class Generation:
     """Reads and raises the generation of one engine's database."""
 
-    engine: AsyncEngine
-    failed_raises: int = 0
-    _next: _Read | None = field(default=None, repr=False)
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.failed_raises = 0
+        self._current = SharedRead(self._read)
 
     @classmethod
     def of(cls, engine: AsyncEngine) -> Generation:
         return _SqliteGeneration(engine) if engine.dialect.name == "sqlite" else _PostgresGeneration(engine)
 
     async def current(self) -> Stamp | None:
-        """The stamp as of a moment after this call began; ``None`` if the database did not say.
-
-        Concurrent callers share one read, provided it is sent after each of them asked: callers in
-        the same turn of the event loop join the read that is about to be sent, later ones the next."""
-        read = self._next
-        if read is None or read.sent:
-            loop = asyncio.get_running_loop()
-            read = self._next = _Read(loop.create_future())
-            read.task = loop.create_task(self._perform(read))
-        value = await asyncio.shield(read.result)
-        return None if value is None else (value, self.failed_raises)
+        """The stamp as of a moment after this call began; ``None`` if the database did not say."""
+        failed = self.failed_raises  # before the read, as the generation itself
+        value = await self._current()
+        return None if value is None else (value, failed)
 
     async def raise_in_transaction(self, session: AsyncSession) -> None:
         """Part of a write transaction, before its COMMIT (SQLite)."""
@@ -80,17 +103,6 @@ class Generation:
 
     async def _read(self) -> int:
         raise NotImplementedError
-
-    async def _perform(self, read: _Read) -> None:
-        read.sent = True  # from here on, callers need a read of their own
-        value: int | None = None
-        try:
-            value = await self._read()
-        except Exception as error:
-            logger.warning("could not read the response cache generation: %s", type(error).__name__)
-        finally:  # cancelled too: nobody may wait forever
-            if not read.result.done():
-                read.result.set_result(value)
 
 
 class _PostgresGeneration(Generation):
