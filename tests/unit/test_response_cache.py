@@ -128,10 +128,12 @@ class Source:
     def __init__(self) -> None:
         self.value = 1
         self.calls = 0
+        self.began = asyncio.Event()
         self.release = asyncio.Event()
 
     async def read(self) -> int:
         self.calls += 1
+        self.began.set()
         value = self.value  # as of the moment the call began
         await self.release.wait()
         return value
@@ -152,8 +154,7 @@ async def test_a_caller_after_a_read_began_waits_for_a_read_of_its_own() -> None
     source = Source()
     shared = SharedRead(source.read)
     early = asyncio.ensure_future(shared())
-    while source.calls == 0:  # the first read begins
-        await asyncio.sleep(0)
+    await source.began.wait()
     source.value = 2  # a write raised the generation
 
     late = asyncio.ensure_future(shared())
