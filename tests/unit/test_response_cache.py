@@ -4,11 +4,14 @@ the entry and body limits; a hand-driven clock) and the shared read of the gener
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
+import httpx
 import pytest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.response_cache import CACHEABLE_PATH, ResponseCache
-from app.db.generation import SharedRead
+from app.api.response_cache import CACHEABLE_PATH, HIT, MISS, ResponseCache, ResponseCacheMiddleware
+from app.db.generation import Generation, SharedRead, Stamp
 
 HEADERS = [(b"content-type", b"application/json")]
 KEY = ("/api/tags", b"")
@@ -170,4 +173,61 @@ async def test_a_failed_read_answers_none_to_every_caller() -> None:
 
     shared = SharedRead(broken)
 
-    assert await asyncio.gather(shared(), shared()) == [None, None]
+    assert list(await asyncio.gather(shared(), shared())) == [None, None]
+
+
+class FixedGeneration:
+    async def current(self) -> Stamp:
+        return (1, 0)
+
+
+def _answering(*messages: Message) -> ASGIApp:
+    """An ASGI app that sends these messages, whatever the request."""
+
+    async def app(_scope: Scope, _receive: Receive, send: Send) -> None:
+        for message in messages:
+            await send(message)
+
+    return app
+
+
+JSON_START = {"type": "http.response.start", "status": 200, "headers": HEADERS}
+WHOLE_BODY = {"type": "http.response.body", "body": b"{}"}
+
+
+@pytest.mark.parametrize(
+    ("messages", "kept"),
+    [
+        pytest.param((JSON_START, WHOLE_BODY), True, id="a whole JSON answer"),
+        pytest.param(
+            ({**JSON_START, "headers": [*HEADERS, (b"set-cookie", b"seed=1")]}, WHOLE_BODY),
+            False,
+            id="one that sets a cookie",
+        ),
+        pytest.param(
+            ({**JSON_START, "headers": [(b"content-type", b"text/html")]}, WHOLE_BODY), False, id="not JSON"
+        ),
+        pytest.param(({**JSON_START, "status": 203}, WHOLE_BODY), False, id="not 200"),
+        pytest.param(
+            (JSON_START, {**WHOLE_BODY, "more_body": True}, WHOLE_BODY), False, id="a streamed answer"
+        ),
+    ],
+)
+async def test_only_a_whole_json_200_without_a_cookie_is_kept(
+    messages: tuple[Message, ...], kept: bool
+) -> None:
+    cache = make_cache(Clock())
+    lookups: list[str] = []
+    middleware = ResponseCacheMiddleware(
+        _answering(*messages),
+        cache=cache,
+        generation=lambda: cast(Generation, FixedGeneration()),
+        observe=lookups.append,
+    )
+    transport = httpx.ASGITransport(app=middleware)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        first = await client.get("/api/tags")
+        second = await client.get("/api/tags")
+
+    assert second.content == first.content
+    assert (len(cache), lookups) == ((1, [MISS, HIT]) if kept else (0, [MISS, MISS]))
