@@ -290,6 +290,13 @@ def bench(
     ] = None,
     reseed: Annotated[bool, typer.Option(help="Seed again even if the data is there.")] = False,
     ceiling: Annotated[bool, typer.Option(help="Measure the bare ASGI ceiling too.")] = True,
+    cache: Annotated[
+        bool,
+        typer.Option(
+            "--cache",
+            help="Also measure the anonymous reads with the response cache on: '<endpoint> (cached)'.",
+        ),
+    ] = False,
 ) -> None:
     """Benchmark every endpoint under wrk against a seeded database, with a bare-ASGI ceiling."""
     from pathlib import Path  # noqa: PLC0415
@@ -313,6 +320,7 @@ def bench(
         endpoints=tuple(endpoints or ()),
         reseed=reseed,
         ceiling=ceiling,
+        cache=cache,
     )
     try:
         report = run(options, console)

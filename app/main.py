@@ -13,9 +13,11 @@ from starlette.middleware.cors import CORSMiddleware
 from app import admin
 from app.api.errors import JSON_MEDIA_TYPE, install_error_handlers
 from app.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.api.response_cache import ResponseCache, ResponseCacheMiddleware
 from app.api.router import api_router
 from app.lifecycle import on_termination
 from app.observability import install as install_observability
+from app.observability.metrics import Metrics
 from app.security.headers import SecurityHeadersMiddleware
 from app.security.hosts import AllowedHostsMiddleware
 from app.security.rate_limits import limit_writes
@@ -82,6 +84,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # in another middleware gets an id and the error envelope.
     app.add_middleware(CsrfSeedMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    if settings.response_cache_enabled:
+        # Inside CORS and the headers middleware (they decorate a cached answer too), outside routing.
+        _add_response_cache(app, settings)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -95,3 +100,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware, observers=observers)
     return app
+
+
+def _add_response_cache(app: FastAPI, settings: Settings) -> None:
+    metrics: Metrics | None = getattr(app.state, "metrics", None)
+    app.add_middleware(
+        ResponseCacheMiddleware,
+        cache=ResponseCache(
+            max_entries=settings.response_cache_max_entries,
+            ttl_seconds=settings.response_cache_ttl_seconds,
+            max_body_bytes=settings.response_cache_max_body_bytes,
+        ),
+        generation=lambda: app.state.context.db.generation,
+        observe=metrics.observe_response_cache if metrics else None,
+    )

@@ -95,6 +95,13 @@ class Settings(BaseSettings):
     events_max_streams: int = Field(default=5000, ge=1)  # per process
     events_max_streams_per_user: int = Field(default=5, ge=1)
 
+    # --- response cache (anonymous API reads; see app/api/response_cache.py) ------------------------
+    response_cache_enabled: bool = False
+    # Bounds how long a write made outside the app (a restore, a script) can go unseen.
+    response_cache_ttl_seconds: float = Field(default=60.0, gt=0, le=24 * 3600)
+    response_cache_max_entries: int = Field(default=1024, ge=1, le=1_000_000)  # per process
+    response_cache_max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
+
     # --- abuse limits ---------------------------------------------------------------------------
     # Host headers this site answers (``*.example.com`` matches subdomains); staging and production
     # must list theirs explicitly, and never ``*``.

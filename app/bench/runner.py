@@ -41,6 +41,8 @@ class Options:
     endpoints: tuple[str, ...] = ()
     reseed: bool = False
     ceiling: bool = True
+    # Also measure the anonymous reads on a server with the response cache on ("list (cached)").
+    cache: bool = False
 
 
 def _database_url(options: Options) -> tuple[str, str | None]:
@@ -88,6 +90,7 @@ def _meta(options: Options, engine: str) -> dict[str, object]:
         "duration_seconds": options.duration,
         "server": options.server.value,
         "server_details": commands.describe(options.server),
+        "response_cache": "off, and on for the rows marked (cached)" if options.cache else "off",
         "cpus": os.cpu_count(),
         "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
         "python": platform.python_version(),
@@ -139,7 +142,11 @@ def run(options: Options, console: Console) -> Report:
         console.print(f"bench: seeded scale {options.scale.name}")
     secret = secrets.token_urlsafe(48)
     settings: Settings = load_settings(
-        database_url=database_url, jwt_secret=secret, rate_limits_enabled=False, log_level="WARNING"
+        database_url=database_url,
+        jwt_secret=secret,
+        rate_limits_enabled=False,
+        log_level="WARNING",
+        response_cache_enabled=False,
     )
     codec = TokenCodec(settings)
     tokens = {
@@ -158,6 +165,8 @@ def run(options: Options, console: Console) -> Report:
             "ALLOWED_HOSTS": "127.0.0.1",
             # The write limit (300/minute per address) would turn the write benchmarks into 429s.
             "RATE_LIMITS_ENABLED": "false",
+            # The targets are for the service itself: no response cache unless asked (--cache).
+            "RESPONSE_CACHE_ENABLED": "false",
         }
         logs = VAR / "logs"
         conduit = commands.conduit_command(options.server, options.workers)
@@ -173,6 +182,17 @@ def run(options: Options, console: Console) -> Report:
                 token = tokens.get(endpoint.caller.value)
                 row = _measure(endpoint.name, server, endpoint.requests, token, options, database_pid)
                 report.rows.append(_with(row, statements=found.statements[endpoint.name]))
+        if options.cache:
+            log = logs / f"{options.scale.name}-{engine.lower()}-{options.server}-cached.log"
+            report.rows += _measure_cached(
+                chosen,
+                {**environment, "RESPONSE_CACHE_ENABLED": "true"},
+                log,
+                options,
+                console,
+                cluster.postmaster_pid() if admin_url else None,
+            )
+            report.rows.sort(key=lambda row: _table_order(row, chosen))
         if options.ceiling:
             console.print("bench: ceiling")
             bare = commands.ceiling_command(options.server, options.workers, found.list_response_bytes)
@@ -191,6 +211,35 @@ def run(options: Options, console: Console) -> Report:
     finally:
         seeding.restore(database_url)
     return report
+
+
+def _measure_cached(
+    chosen: list[Endpoint],
+    environment: dict[str, str],
+    log: Path,
+    options: Options,
+    console: Console,
+    database_pid: int | None,
+) -> list[Row]:
+    """The anonymous reads again, on a server with the response cache on. No statement count: a hit
+    reads only the generation, in a read that concurrent requests share (and that bypasses SQLAlchemy)."""
+    rows = []
+    conduit = commands.conduit_command(options.server, options.workers)
+    with servers.serving(
+        conduit.arguments, {**environment, **conduit.environment}, log, probe="/api/tags"
+    ) as server:
+        for endpoint in chosen:
+            if endpoint.caller is Caller.ANONYMOUS:
+                console.print(f"bench: {endpoint.name} (cached)")
+                name = f"{endpoint.name} (cached)"
+                rows.append(_measure(name, server, endpoint.requests, None, options, database_pid))
+    return rows
+
+
+def _table_order(row: Row, chosen: list[Endpoint]) -> int:
+    """Each cached row right below the same endpoint's uncached row."""
+    names = [endpoint.name for endpoint in chosen]
+    return 2 * names.index(row.endpoint.removesuffix(" (cached)")) + row.endpoint.endswith(" (cached)")
 
 
 def _with(row: Row, **changes: object) -> Row:

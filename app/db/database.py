@@ -25,6 +25,7 @@ from sqlalchemy.sql import Executable
 from app.db.direct import DirectReads, Row
 from app.db.engine import SQLITE_BEGIN_IMMEDIATE
 from app.db.errors import is_disconnect, is_retryable
+from app.db.generation import Generation
 
 T = TypeVar("T")
 Work = Callable[[AsyncSession], Awaitable[T]]
@@ -54,6 +55,8 @@ class Database:
         self._retry_attempts = retry_attempts
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._direct = DirectReads(engine, self.read)
+        # Raised by every write, read by the response cache (see app/db/generation.py).
+        self.generation = Generation.of(engine)
 
     async def read(self, work: Work[T], *, snapshot: bool = False) -> T:
         """Run ``work`` as a read. On PostgreSQL each statement sees the data as of its own start
@@ -88,6 +91,8 @@ class Database:
             try:
                 return await self._run_once(work, write=write, snapshot=snapshot, state=state)
             except Exception as error:
+                if write and state.committing:  # COMMIT failed, yet it may have been applied
+                    await self.generation.raise_after_commit()
                 if is_disconnect(error) and not state.committing and not reconnected:
                     # The server rolled the transaction back with the connection, and SQLAlchemy has
                     # invalidated the pool's older connections: one more run gets a new connection.
@@ -114,7 +119,11 @@ class Database:
                     level = "REPEATABLE READ" if snapshot else "AUTOCOMMIT"
                     await session.connection(execution_options={"isolation_level": level})
                 result = await work(session)
+                if write:
+                    await self.generation.raise_in_transaction(session)
                 state.committing = True
+            if write:
+                await self.generation.raise_after_commit()
             for callback in session.info.pop(_AFTER_COMMIT, []):
                 try:
                     await callback()

@@ -47,6 +47,13 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.response_cache = Counter(
+            "conduit_response_cache_lookups",
+            "Anonymous API reads the response cache looked up, by result: hit, miss (the app answered), "
+            "unavailable (the generation could not be read: the app answered).",
+            ("result",),
+            registry=self.registry,
+        )
         self.registry.register(RuntimeCollector(context))
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
@@ -56,6 +63,9 @@ class Metrics:
         labels = (method_label(scope), self._templates(scope), f"{status // 100}xx")
         self.requests.labels(*labels).inc()
         self.latency.labels(*labels).observe(seconds)
+
+    def observe_response_cache(self, result: str) -> None:
+        self.response_cache.labels(result).inc()
 
     def exposition(self) -> bytes:
         """Everything, in the Prometheus text format."""

@@ -62,3 +62,24 @@ def test_a_short_run_serves_an_endpoint_without_errors(database_url: str) -> Non
     assert (row.endpoint, row.errors, row.statements) == ("list", 0, 1)
     assert row.requests > 0
     assert report.meta["scale"] == "tiny"
+
+
+def test_a_cached_run_measures_each_anonymous_read_again_below_it(database_url: str) -> None:
+    options = Options(
+        scale=TINY,
+        database_url=database_url,
+        duration=1,
+        warmup=0,
+        endpoints=("list", "list signed in"),
+        ceiling=False,
+        cache=True,
+    )
+
+    report = run(options, Console(quiet=True))
+
+    assert [(row.endpoint, row.errors) for row in report.rows] == [
+        ("list", 0),
+        ("list (cached)", 0),
+        ("list signed in", 0),
+    ]
+    assert all(row.requests > 0 for row in report.rows)

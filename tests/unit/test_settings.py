@@ -1,5 +1,5 @@
 """The settings schema: environments, the rules that keep unsafe values out of staging and production,
-CORS origins, allowed hosts, rate limits, supported database and Redis URLs, and the test
+CORS origins, allowed hosts, rate limits, the response cache, supported database and Redis URLs, and the test
 environment's cheaper password hashing."""
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ SETTINGS_VARIABLES = [
     "RATE_LIMIT_FAILED_LOGINS",
     "RATE_LIMIT_REGISTRATIONS",
     "RATE_LIMIT_WRITES",
+    "RESPONSE_CACHE_ENABLED",
+    "RESPONSE_CACHE_TTL_SECONDS",
+    "RESPONSE_CACHE_MAX_ENTRIES",
+    "RESPONSE_CACHE_MAX_BODY_BYTES",
 ]
 
 
@@ -328,4 +332,48 @@ def test_a_non_redis_url_is_refused(monkeypatch: pytest.MonkeyPatch, url: str) -
     monkeypatch.setenv("REDIS_URL", url)
 
     with pytest.raises(ValidationError, match="REDIS_URL must use redis://"):
+        load_settings()
+
+
+# --- response cache -----------------------------------------------------------------------------
+
+
+def test_the_response_cache_is_off_by_default_with_its_bounds() -> None:
+    settings = load_settings(app_env="test")
+
+    assert not settings.response_cache_enabled
+    assert (
+        settings.response_cache_ttl_seconds,
+        settings.response_cache_max_entries,
+        settings.response_cache_max_body_bytes,
+    ) == (60, 1024, 262144)
+
+
+def test_the_response_cache_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RESPONSE_CACHE_ENABLED", "true")
+    monkeypatch.setenv("RESPONSE_CACHE_TTL_SECONDS", "2.5")
+    monkeypatch.setenv("RESPONSE_CACHE_MAX_ENTRIES", "10")
+
+    settings = load_settings()
+
+    assert settings.response_cache_enabled
+    assert (settings.response_cache_ttl_seconds, settings.response_cache_max_entries) == (2.5, 10)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("RESPONSE_CACHE_TTL_SECONDS", "0"),
+        ("RESPONSE_CACHE_TTL_SECONDS", "-1"),
+        ("RESPONSE_CACHE_MAX_ENTRIES", "0"),
+        ("RESPONSE_CACHE_MAX_BODY_BYTES", "100"),
+        ("RESPONSE_CACHE_ENABLED", "maybe"),
+    ],
+)
+def test_a_response_cache_setting_out_of_bounds_is_refused(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ValidationError, match=variable.lower()):
         load_settings()
