@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import exc
 
+FOREIGN_KEY_VIOLATION = "23503"
 # PostgreSQL SQLSTATEs: serialization_failure, deadlock_detected.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 # query_canceled (statement_timeout), admin/crash shutdown, cannot connect now, lock timeout,

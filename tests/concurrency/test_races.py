@@ -3,7 +3,8 @@
 Fifty requests are fired at once (``asyncio.gather`` over one client, a pool big enough to give
 each its own connection). Idempotent actions must leave exactly one row and answer 200 every time;
 unique names must go to exactly one winner, the others getting the usual 422, never a 500; shared
-tags and slugs must stay consistent.
+tags and slugs must stay consistent. Requests racing the deletion of what they refer to find it gone
+(404), never a 500.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Article, Favorite, Follow, Tag
+from app.db.models import Article, Comment, Favorite, Follow, Tag
 from app.services.context import AppContext
 from config import Settings
 from tests.conftest import make_settings
@@ -169,3 +170,27 @@ async def test_simultaneous_articles_with_one_title_get_distinct_slugs(
     assert "same-title" in slugs
     assert all(slug.startswith("same-title") for slug in slugs)
     assert await _count(context, select(func.count(Article.slug.distinct()))) == RACERS
+
+
+async def test_comments_racing_the_deletion_of_their_article_are_added_or_404_never_500(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    author, reader = await register(client), await register(client)
+    article = await create_article(client, author["token"])
+    comments_url = f"/api/articles/{article['slug']}/comments"
+    posts = [
+        client.post(comments_url, json={"comment": {"body": f"comment {n}"}}, headers=auth(reader["token"]))
+        for n in range(RACERS)
+    ]
+    deletion = client.delete(f"/api/articles/{article['slug']}", headers=auth(author["token"]))
+
+    deleted, *answers = await asyncio.gather(deletion, *posts)
+
+    assert deleted.status_code == 204
+    assert {answer.status_code for answer in answers} <= {200, 404}
+    assert all(
+        answer.json() == {"errors": {"body": ["article not found"]}}
+        for answer in answers
+        if answer.status_code == 404
+    )
+    assert await _count(context, select(func.count()).select_from(Comment)) == 0  # gone with the article
