@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.services.context import AppContext
+from config import Settings
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -87,3 +90,13 @@ def count_statements(engine: AsyncEngine) -> Any:
         yield counter
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", listener)
+
+
+@asynccontextmanager
+async def app_context(settings: Settings) -> AsyncIterator[AppContext]:
+    """An application context of its own (engine, pool, event bus) for ``settings``, closed after."""
+    context = AppContext.from_settings(settings)
+    try:
+        yield context
+    finally:
+        await context.close()

@@ -4,8 +4,6 @@ timeout is "unavailable", and a connection the server dropped is replaced and th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -14,22 +12,13 @@ from sqlalchemy.types import Integer
 
 from app.db.errors import is_unavailable, sqlstate
 from app.services.context import AppContext
-from config import Settings
 from tests.conftest import make_settings
 from tests.faults.database import connected
+from tests.helpers import app_context
 
 NUMBERS = text("SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3").columns(n=Integer).subquery("numbers")
 AT_LEAST = select(NUMBERS.c.n).where(NUMBERS.c.n >= bindparam("least")).order_by(NUMBERS.c.n)
 BACKEND = select(func.pg_backend_pid().label("pid"))
-
-
-@asynccontextmanager
-async def _context(settings: Settings) -> AsyncIterator[AppContext]:
-    context = AppContext.from_settings(settings)
-    try:
-        yield context
-    finally:
-        await context.close()
 
 
 async def test_rows_are_mappings_by_column_name_on_both_engines(context: AppContext) -> None:
@@ -50,7 +39,7 @@ async def test_a_statement_whose_sql_depends_on_its_parameters_is_refused_on_pos
 ) -> None:
     expanding = select(NUMBERS.c.n).where(NUMBERS.c.n.in_(bindparam("some", expanding=True)))
 
-    async with _context(make_settings(postgres_url)) as context:
+    async with app_context(make_settings(postgres_url)) as context:
         with pytest.raises(ValueError, match="cannot be compiled once"):
             await context.db.rows(expanding, {"some": [1, 2]})
         # Built for one call, it goes through SQLAlchemy, which expands the list.
@@ -65,7 +54,7 @@ async def test_a_statement_over_the_timeout_is_a_database_error_meaning_unavaila
 ) -> None:
     sleep = select(func.pg_sleep(0.5).label("slept"))
 
-    async with _context(make_settings(postgres_url, db_statement_timeout_ms=50)) as context:
+    async with app_context(make_settings(postgres_url, db_statement_timeout_ms=50)) as context:
         with pytest.raises(exc.DBAPIError) as raised:
             await context.db.rows(sleep, {})
         assert sqlstate(raised.value) == "57014"
@@ -76,7 +65,7 @@ async def test_a_statement_over_the_timeout_is_a_database_error_meaning_unavaila
 
 
 async def test_a_read_on_a_connection_the_server_dropped_is_run_again_on_a_new_one(postgres_url: str) -> None:
-    async with _context(make_settings(postgres_url, db_pool_size=1, db_max_overflow=0)) as context:
+    async with app_context(make_settings(postgres_url, db_pool_size=1, db_max_overflow=0)) as context:
         [before] = await context.db.rows(BACKEND, {})
         async with connected(postgres_url) as admin:
             assert await admin.fetchval("SELECT pg_terminate_backend($1)", before["pid"]) is True
@@ -91,7 +80,7 @@ async def test_a_read_on_a_connection_the_server_dropped_is_run_again_on_a_new_o
 async def test_sqlalchemy_error_meanings_hold_for_a_query_error(postgres_url: str) -> None:
     failing: Any = select(text("1 / 0 AS never"))
 
-    async with _context(make_settings(postgres_url)) as context:
+    async with app_context(make_settings(postgres_url)) as context:
         with pytest.raises(exc.DBAPIError) as raised:
             await context.db.rows(failing, {})
 

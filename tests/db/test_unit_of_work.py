@@ -33,7 +33,7 @@ from app.services.context import AppContext
 from config import Settings
 from tests.conftest import make_settings
 from tests.databases import PostgresCluster, postgres_cluster
-from tests.helpers import auth, create_article, register
+from tests.helpers import app_context, auth, create_article, register
 
 UNAVAILABLE = "service temporarily unavailable (request id {})"
 
@@ -41,15 +41,6 @@ UNAVAILABLE = "service temporarily unavailable (request id {})"
 def _raise_sqlstate(code: str) -> Any:
     """A statement that makes PostgreSQL itself fail with SQLSTATE ``code``."""
     return text(f"DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '{code}'; END $$")
-
-
-@asynccontextmanager
-async def _context(settings: Settings) -> AsyncIterator[AppContext]:
-    context = AppContext.from_settings(settings)
-    try:
-        yield context
-    finally:
-        await context.close()
 
 
 @asynccontextmanager
@@ -140,7 +131,7 @@ async def test_a_transient_failure_is_retried_and_then_succeeds(postgres_url: st
             await session.execute(_raise_sqlstate(code))
         return "done"
 
-    async with _context(make_settings(postgres_url)) as context:
+    async with app_context(make_settings(postgres_url)) as context:
         assert await context.db.write(work) == "done"
 
         assert attempts == 2
@@ -155,7 +146,7 @@ async def test_retries_stop_after_the_configured_attempts_and_map_to_503(postgre
         attempts += 1
         await session.execute(_raise_sqlstate("40001"))
 
-    async with _context(make_settings(postgres_url, db_retry_attempts=4)) as context:
+    async with app_context(make_settings(postgres_url, db_retry_attempts=4)) as context:
         with pytest.raises(exc.DBAPIError) as raised:
             await context.db.write(work)
 
@@ -235,7 +226,7 @@ async def test_a_statement_over_the_timeout_maps_to_503_and_the_connection_is_re
 ) -> None:
     # One connection only, so the query after the timeout runs on the very connection that timed out.
     settings = make_settings(postgres_url, db_statement_timeout_ms=100, db_pool_size=1, db_max_overflow=0)
-    async with _context(settings) as context:
+    async with app_context(settings) as context:
         with pytest.raises(exc.DBAPIError) as raised:
             await context.db.read(lambda session: session.execute(text("SELECT pg_sleep(1)")))
 
@@ -304,7 +295,7 @@ async def test_sqlite_runs_overlapping_write_transactions_one_after_the_other(sq
         await first_has_read.wait()
         await context.db.write(second)
 
-    async with _context(make_settings(sqlite_url)) as context:
+    async with app_context(make_settings(sqlite_url)) as context:
         await asyncio.gather(context.db.write(first), second_when_first_is_open(context))
 
         assert await _tag_names(context) == ["first", "second"]
