@@ -15,7 +15,7 @@ from app.schemas.articles import ArticleUpdate, NewArticle
 from app.security.tokens import TokenClaims
 from app.services import slugs
 from app.services.context import AppContext
-from app.services.identity import check_caller, current_user, ensure_current, viewer_of
+from app.services.identity import current_user, ensure_current, found_for, viewer_of
 
 
 async def find(session: AsyncSession, slug: str, *, viewer_id: int | None) -> Article:
@@ -101,11 +101,7 @@ async def feed(ctx: AppContext, claims: TokenClaims, *, limit: int, offset: int)
 
 async def get(ctx: AppContext, claims: TokenClaims | None, slug: str) -> domain.Article:
     article, viewer_valid = await articles.find_view(ctx.db, slug, viewer=viewer_of(claims))
-    if article is None:
-        await check_caller(ctx.db, claims)  # a stale token is 401 before "not found"
-        raise NotFound("article not found")
-    ensure_current(viewer_valid)
-    return article
+    return await found_for(ctx.db, claims, article, viewer_valid, "article not found")
 
 
 async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> domain.Article:

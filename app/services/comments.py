@@ -14,16 +14,12 @@ from app.schemas.articles import NewComment
 from app.security.tokens import TokenClaims
 from app.services.articles import find as find_article
 from app.services.context import AppContext
-from app.services.identity import check_caller, current_user, ensure_current, viewer_of
+from app.services.identity import current_user, found_for, viewer_of
 
 
 async def list_comments(ctx: AppContext, claims: TokenClaims | None, slug: str) -> list[domain.Comment]:
     found, viewer_valid = await comments.list_for_slug(ctx.db, slug, viewer=viewer_of(claims))
-    if found is None:
-        await check_caller(ctx.db, claims)  # a stale token is 401 before "not found"
-        raise NotFound("article not found")
-    ensure_current(viewer_valid)
-    return found
+    return await found_for(ctx.db, claims, found, viewer_valid, "article not found")
 
 
 async def add(ctx: AppContext, claims: TokenClaims, slug: str, data: NewComment) -> domain.Comment:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.database import Database
 from app.db.models import User
 from app.db.repositories import users
 from app.db.repositories.articles import Viewer
-from app.exceptions import NotAuthenticated
+from app.exceptions import NotAuthenticated, NotFound
 from app.security.tokens import TokenClaims
+
+T = TypeVar("T")
 
 STALE_TOKEN = "token is no longer valid"  # noqa: S105 - a message, not a secret
 
@@ -40,8 +44,15 @@ async def optional_user_id(session: AsyncSession, claims: TokenClaims | None) ->
     return (await current_user(session, claims)).id
 
 
-async def check_caller(db: Database, claims: TokenClaims | None) -> None:
-    """401 for a stale token, as its own read: for single-statement reads that found nothing, and so
-    made no check of their own (an invalid token is 401 before "not found")."""
-    if claims is not None:
-        await db.read(lambda session: current_user(session, claims))
+async def found_for(
+    db: Database, claims: TokenClaims | None, found: T | None, viewer_valid: bool, missing: str
+) -> T:
+    """What a single-statement read found, as its caller may see it: 401 for a stale token, else 404
+    (``missing``) when nothing was found. A read that found nothing made no token check of its own,
+    so that check is then a read of its own (an invalid token is 401 before "not found")."""
+    if found is None:
+        if claims is not None:
+            await db.read(lambda session: current_user(session, claims))
+        raise NotFound(missing)
+    ensure_current(viewer_valid)
+    return found
