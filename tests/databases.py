@@ -8,7 +8,6 @@ engine per session, through Alembic, exactly as in production.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import shutil
 import tempfile
 import uuid
@@ -16,25 +15,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
 from app import migrations
+from app.bench.cluster import pg_cluster_script
 from app.events.postgres import asyncpg_dsn
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DATABASE = "conduit_template"
-
-
-def _load_pg_cluster() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("pg_cluster", ROOT / "scripts" / "pg_cluster.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass(frozen=True)
@@ -46,13 +36,13 @@ class PostgresCluster:
 
     def restart(self) -> None:
         """Restart the server (same port): every open connection is dropped."""
-        _load_pg_cluster().restart(self.directory)
+        pg_cluster_script().restart(self.directory)
 
 
 @contextmanager
 def postgres_cluster() -> Iterator[PostgresCluster]:
     """A PostgreSQL server of its own, removed afterwards."""
-    pg_cluster = _load_pg_cluster()
+    pg_cluster = pg_cluster_script()
     # Under /tmp: when run as root, the server runs as `postgres`, which cannot enter /root.
     directory = Path(tempfile.mkdtemp(prefix="conduit-pg-", dir="/tmp"))
     directory.rmdir()  # pg_cluster wants to create it

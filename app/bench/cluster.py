@@ -25,7 +25,8 @@ LOAD_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes"
 DURABLE_SETTINGS = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
 
 
-def _pg_cluster() -> ModuleType:
+def pg_cluster_script() -> ModuleType:
+    """``scripts/pg_cluster.py`` (a script, not a package module), loaded by path."""
     spec = importlib.util.spec_from_file_location("pg_cluster", ROOT / "scripts" / "pg_cluster.py")
     assert spec is not None
     assert spec.loader is not None
@@ -36,7 +37,7 @@ def _pg_cluster() -> ModuleType:
 
 def server_url(directory: Path = DEFAULT_DIRECTORY) -> str:
     """The admin URL of the kept cluster, creating or starting it as needed."""
-    pg_cluster = _pg_cluster()
+    pg_cluster = pg_cluster_script()
     if (directory / "url").exists():
         return str(pg_cluster.resume(directory))
     url = str(pg_cluster.start(directory))
