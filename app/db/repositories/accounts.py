@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app import domain
 from app.db.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User
@@ -85,21 +86,22 @@ async def favorites_of(session: AsyncSession, user_id: int) -> list[domain.Expor
 
 async def followed_by(session: AsyncSession, user_id: int) -> list[domain.ExportedFollow]:
     """Whom the user follows."""
-    rows = await session.execute(
-        select(User.username, Follow.created_at)
-        .join(User, User.id == Follow.followee_id)
-        .where(Follow.follower_id == user_id)
-        .order_by(Follow.created_at, User.username)
-    )
-    return [domain.ExportedFollow(username=row.username, followed_at=row.created_at) for row in rows]
+    return await _follows(session, user_id, own=Follow.follower_id, other=Follow.followee_id)
 
 
 async def followers_of(session: AsyncSession, user_id: int) -> list[domain.ExportedFollow]:
     """Who follows the user."""
+    return await _follows(session, user_id, own=Follow.followee_id, other=Follow.follower_id)
+
+
+async def _follows(
+    session: AsyncSession, user_id: int, *, own: InstrumentedAttribute[int], other: InstrumentedAttribute[int]
+) -> list[domain.ExportedFollow]:
+    """The follows whose ``own`` side is the user, named by the ``other`` side's username."""
     rows = await session.execute(
         select(User.username, Follow.created_at)
-        .join(User, User.id == Follow.follower_id)
-        .where(Follow.followee_id == user_id)
+        .join(User, User.id == other)
+        .where(own == user_id)
         .order_by(Follow.created_at, User.username)
     )
     return [domain.ExportedFollow(username=row.username, followed_at=row.created_at) for row in rows]
