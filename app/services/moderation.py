@@ -139,24 +139,23 @@ async def _article_detail(session: AsyncSession, article: Article) -> dict[str, 
 
 async def hide_articles(ctx: AppContext, claims: TokenClaims, article_ids: Sequence[int]) -> int:
     """404 to everyone but their authors, and out of every list, feed and tag count."""
-
-    async def change(session: AsyncSession, _staff: User, article_id: int) -> _Done | None:
-        article = await _article(session, article_id)
-        if article.hidden_at is not None:
-            return None
-        await articles.set_hidden(session, article, utc_now())
-        return _Done("hide", "article", article.id, await _article_detail(session, article))
-
-    return await _moderate(ctx, claims, article_ids, change)
+    return await _set_articles_hidden(ctx, claims, article_ids, hide=True)
 
 
 async def unhide_articles(ctx: AppContext, claims: TokenClaims, article_ids: Sequence[int]) -> int:
+    return await _set_articles_hidden(ctx, claims, article_ids, hide=False)
+
+
+async def _set_articles_hidden(
+    ctx: AppContext, claims: TokenClaims, article_ids: Sequence[int], *, hide: bool
+) -> int:
     async def change(session: AsyncSession, _staff: User, article_id: int) -> _Done | None:
         article = await _article(session, article_id)
-        if article.hidden_at is None:
-            return None
-        await articles.set_hidden(session, article, None)
-        return _Done("unhide", "article", article.id, await _article_detail(session, article))
+        if (article.hidden_at is not None) == hide:
+            return None  # already so: nothing to change or audit
+        await articles.set_hidden(session, article, utc_now() if hide else None)
+        action = "hide" if hide else "unhide"
+        return _Done(action, "article", article.id, await _article_detail(session, article))
 
     return await _moderate(ctx, claims, article_ids, change)
 
@@ -194,30 +193,27 @@ async def _comment_detail(session: AsyncSession, comment: Comment, article: Arti
 
 async def hide_comments(ctx: AppContext, claims: TokenClaims, comment_ids: Sequence[int]) -> int:
     """Out of every comment list; readers of the article see it go."""
-
-    async def change(session: AsyncSession, _staff: User, comment_id: int) -> _Done | None:
-        comment, article = await _comment(session, comment_id)
-        if comment.hidden_at is not None:
-            return None
-        comment.hidden_at = utc_now()
-        await session.flush()
-        gone = Event(type=EventType.COMMENT_DELETED, slug=article.slug, comment_id=comment.id)
-        await ctx.events.stage(session, gone)
-        return _Done("hide", "comment", comment.id, await _comment_detail(session, comment, article))
-
-    return await _moderate(ctx, claims, comment_ids, change)
+    return await _set_comments_hidden(ctx, claims, comment_ids, hide=True)
 
 
 async def unhide_comments(ctx: AppContext, claims: TokenClaims, comment_ids: Sequence[int]) -> int:
+    return await _set_comments_hidden(ctx, claims, comment_ids, hide=False)
+
+
+async def _set_comments_hidden(
+    ctx: AppContext, claims: TokenClaims, comment_ids: Sequence[int], *, hide: bool
+) -> int:
     async def change(session: AsyncSession, _staff: User, comment_id: int) -> _Done | None:
         comment, article = await _comment(session, comment_id)
-        if comment.hidden_at is None:
-            return None
-        comment.hidden_at = None
+        if (comment.hidden_at is not None) == hide:
+            return None  # already so: nothing to change or audit
+        comment.hidden_at = utc_now() if hide else None
         await session.flush()
-        back = Event(type=EventType.COMMENT_CREATED, slug=article.slug, comment_id=comment.id)
-        await ctx.events.stage(session, back)
-        return _Done("unhide", "comment", comment.id, await _comment_detail(session, comment, article))
+        # Readers of the article see a hidden comment go and an unhidden one come back.
+        kind = EventType.COMMENT_DELETED if hide else EventType.COMMENT_CREATED
+        await ctx.events.stage(session, Event(type=kind, slug=article.slug, comment_id=comment.id))
+        action = "hide" if hide else "unhide"
+        return _Done(action, "comment", comment.id, await _comment_detail(session, comment, article))
 
     return await _moderate(ctx, claims, comment_ids, change)
 
