@@ -32,7 +32,7 @@ def _database_url() -> str:
 
 
 # Full-text search objects that migration 0004 makes outside the models, because neither engine's
-# can be declared for both (see app/db/repositories/search.py). Only these, and only as found in the
+# can be declared for both (see app/db/queries/search.py). Only these, and only as found in the
 # database: SQLite's FTS5 table with its shadow tables; PostgreSQL's generated column and its index.
 # (The response cache's sequence, migration 0005, needs no entry: autogenerate ignores sequences.)
 SEARCH_OBJECTS = {

@@ -72,7 +72,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     # Exact totals for `?author=` and `?favorited=` (and, summed over followees, the feed), kept in
-    # the same transaction as the rows they count (see app/db/repositories/articles.py).
+    # the same transaction as the rows they count (see app/db/repositories).
     articles_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     favorites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -136,7 +136,7 @@ class Article(Base):
     # Kept in step with the favorites table in the same transaction, so lists never count rows.
     favorites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Set by a moderator: the article is then 404 to everyone but its author and left out of every
-    # list, feed and tag count (``repositories.articles``).
+    # list, feed and tag count (``queries.article_lists``).
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The article's tag names, space-separated, kept in step with article_tags by the tag writes,
     # so full-text search finds tags on the article row. The search index itself (a generated

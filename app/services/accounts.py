@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import domain
 from app.db.models import User
-from app.db.repositories import accounts, articles, comments, users
+from app.db.repositories import accounts, articles, comments, favorites, users
 from app.db.types import utc_now
 from app.exceptions import WrongPassword
 from app.schemas.accounts import AccountDeletion
@@ -78,7 +78,7 @@ async def erase(session: AsyncSession, user: User) -> None:
     articles, favorites or comments must be handled here (and checked in
     ``tests/api/test_account_lifecycle.py``, which recounts every counter from the rows)."""
     await users.lock(session, user.id)  # nothing new can refer to the user until this commits
-    await articles.unfavorite_all(session, user_id=user.id)  # articles.favorites_count
+    await favorites.unfavorite_all(session, user_id=user.id)  # articles.favorites_count
     await articles.delete_all_by(session, author_id=user.id)  # tags.articles_count; links cascade
     await comments.remove_all_by(session, author_id=user.id)  # on other people's articles
     await users.remove_all_follows(session, user.id)

@@ -6,8 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import domain
 from app.db.models import Article, User
-from app.db.repositories import articles
-from app.db.repositories.articles import ArticleFilter
+from app.db.queries import article_lists
+from app.db.queries import articles as article_views
+from app.db.queries import tags as tag_queries
+from app.db.queries.article_lists import ArticleFilter
+from app.db.repositories import articles, favorites, tags
 from app.db.types import utc_now
 from app.events.model import Event, EventType
 from app.exceptions import Forbidden, NotFound, ServiceUnavailable
@@ -32,14 +35,14 @@ async def remove(session: AsyncSession, article: Article) -> None:
     visible = await articles.lock_for_delete(session, article.id)
     if visible is None:
         return
-    await articles.unlink_all_tags(session, article.id, counted=visible)
+    await tags.unlink_all_tags(session, article.id, counted=visible)
     await articles.delete_article(session, article, counted=visible)
 
 
 async def _view(session: AsyncSession, article_id: int, *, viewer_id: int) -> domain.Article:
     """The article as the writer sees it after their change; 404 if a concurrent delete (its
     author's, or their account's) removed it first."""
-    view = await articles.get_view(session, article_id, viewer_id=viewer_id)
+    view = await article_views.get_view(session, article_id, viewer_id=viewer_id)
     if view is None:
         raise NotFound("article not found")
     return view
@@ -83,7 +86,7 @@ async def list_articles(
         search=(search or "").strip() or None,
     )
     # One statement: no transaction needed (see Database.rows).
-    page, viewer_valid = await articles.list_page(
+    page, viewer_valid = await article_lists.list_page(
         ctx.db, filters, viewer=viewer_of(claims), limit=limit, offset=offset
     )
     ensure_current(viewer_valid)
@@ -92,7 +95,7 @@ async def list_articles(
 
 async def feed(ctx: AppContext, claims: TokenClaims, *, limit: int, offset: int) -> domain.ArticlePage:
     filters = ArticleFilter(feed_of=claims.user_id)
-    page, viewer_valid = await articles.list_page(
+    page, viewer_valid = await article_lists.list_page(
         ctx.db, filters, viewer=viewer_of(claims), limit=limit, offset=offset
     )
     ensure_current(viewer_valid)
@@ -100,7 +103,7 @@ async def feed(ctx: AppContext, claims: TokenClaims, *, limit: int, offset: int)
 
 
 async def get(ctx: AppContext, claims: TokenClaims | None, slug: str) -> domain.Article:
-    article, viewer_valid = await articles.find_view(ctx.db, slug, viewer=viewer_of(claims))
+    article, viewer_valid = await article_views.find_view(ctx.db, slug, viewer=viewer_of(claims))
     return await found_for(ctx.db, claims, article, viewer_valid, "article not found")
 
 
@@ -118,7 +121,7 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
         )
         await _claim_slug(session, article, data.title)
         await articles.count_article(session, author_id=author.id, delta=1)
-        await articles.add_tags(session, article.id, data.tag_list, article_created_at=now)
+        await tags.add_tags(session, article.id, data.tag_list, article_created_at=now)
         published = Event(
             type=EventType.ARTICLE_PUBLISHED, slug=article.slug, author=author.username, author_id=author.id
         )
@@ -140,11 +143,11 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
             if name in given:
                 setattr(article, name, getattr(data, name))
         if data.tag_list is not None:
-            current = set(await articles.tag_names_of(session, article.id))
+            current = set(await tags.tag_names_of(session, article.id))
             wanted = set(data.tag_list)
             counted = article.hidden_at is None
-            await articles.remove_tags(session, article.id, current - wanted, counted=counted)
-            await articles.add_tags(
+            await tags.remove_tags(session, article.id, current - wanted, counted=counted)
+            await tags.add_tags(
                 session, article.id, wanted - current, counted=counted, article_created_at=article.created_at
             )
         article.updated_at = utc_now()
@@ -178,7 +181,7 @@ async def _set_favorite(ctx: AppContext, claims: TokenClaims, slug: str, *, favo
     async def work(session: AsyncSession) -> domain.Article:
         user = await current_user(session, claims)
         article = await find(session, slug, viewer_id=user.id)
-        change = articles.favorite if favorite else articles.unfavorite
+        change = favorites.favorite if favorite else favorites.unfavorite
         if await change(session, user_id=user.id, article_id=article.id):
             view = await _view(session, article.id, viewer_id=user.id)
             event = Event(
@@ -192,4 +195,4 @@ async def _set_favorite(ctx: AppContext, claims: TokenClaims, slug: str, *, favo
 
 
 async def popular_tags(ctx: AppContext) -> list[str]:
-    return await articles.popular_tags(ctx.db)
+    return await tag_queries.popular_tags(ctx.db)

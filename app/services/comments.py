@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import domain
 from app.db.errors import FOREIGN_KEY_VIOLATION, sqlstate
+from app.db.queries import comments as comment_views
 from app.db.repositories import comments
 from app.events.model import Event, EventType
 from app.exceptions import Forbidden, NotFound
@@ -18,7 +19,7 @@ from app.services.identity import current_user, found_for, viewer_of
 
 
 async def list_comments(ctx: AppContext, claims: TokenClaims | None, slug: str) -> list[domain.Comment]:
-    found, viewer_valid = await comments.list_for_slug(ctx.db, slug, viewer=viewer_of(claims))
+    found, viewer_valid = await comment_views.list_for_slug(ctx.db, slug, viewer=viewer_of(claims))
     return await found_for(ctx.db, claims, found, viewer_valid, "article not found")
 
 
@@ -36,7 +37,7 @@ async def add(ctx: AppContext, claims: TokenClaims, slug: str, data: NewComment)
             raise NotFound("article not found") from error
         event = Event(type=EventType.COMMENT_CREATED, slug=article.slug, comment_id=comment.id)
         await ctx.events.stage(session, event)
-        return await comments.get_view(session, comment.id, viewer_id=author.id)
+        return await comment_views.get_view(session, comment.id, viewer_id=author.id)
 
     return await ctx.db.write(work)
 

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.database import Database
 from app.db.models import User
+from app.db.queries.viewer import Viewer
 from app.db.repositories import users
-from app.db.repositories.articles import Viewer
 from app.exceptions import NotAuthenticated, NotFound
 from app.security.tokens import TokenClaims
 

@@ -24,8 +24,8 @@ from sqlalchemy.sql.elements import TextClause
 
 from app import migrations
 from app.db.database import Database
-from app.db.repositories import articles
-from app.db.repositories.articles import ArticleFilter
+from app.db.queries import article_lists
+from app.db.queries.article_lists import ArticleFilter
 from tests.databases import ROOT, PostgresDatabases
 
 APP_TABLES = {
@@ -235,7 +235,7 @@ def _search_titles(url: str, search: str) -> list[str]:
     async def run() -> list[str]:
         engine = create_async_engine(url, poolclass=NullPool)
         try:
-            page, _ = await articles.list_page(
+            page, _ = await article_lists.list_page(
                 Database(engine), ArticleFilter(search=search), viewer=None, limit=10, offset=0
             )
             return [article.title for article in page.articles]

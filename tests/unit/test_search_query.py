@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.db.repositories.search import fts5_query
+from app.db.queries.search import fts5_query
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,129 @@
+"""One article as a viewer sees it (the columns every article read shares), in one statement."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Select, String, and_, bindparam, exists, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from app import domain
+from app.db.direct import RowReader
+from app.db.models import Article, ArticleTag, Favorite, Follow, Tag, User
+from app.db.queries.viewer import VIEWER_ID, Viewer, viewer_params, viewer_valid
+
+# Joins a row's tag names; tags cannot contain control characters (see app/schemas/articles.py).
+TAG_SEPARATOR = "\x1f"
+
+
+def view_columns(*, signed_in: bool, with_body: bool) -> list[Any]:
+    """Everything a view of an article needs, as the viewer sees it (tags joined into one string),
+    and whether the viewer's token is still good."""
+    if signed_in:
+        favorited: ColumnElement[bool] = exists().where(
+            Favorite.user_id == VIEWER_ID, Favorite.article_id == Article.id
+        )
+        following: ColumnElement[bool] = exists().where(
+            Follow.follower_id == VIEWER_ID, Follow.followee_id == Article.author_id
+        )
+    else:
+        favorited = following = false()
+    # Each name by primary key: a join would let the planner hash (scan) all tags for every row.
+    tag_name = select(Tag.name).where(Tag.id == ArticleTag.tag_id).scalar_subquery()
+    tags = (
+        select(func.aggregate_strings(tag_name, TAG_SEPARATOR))
+        .select_from(ArticleTag)
+        .where(ArticleTag.article_id == Article.id)
+        .scalar_subquery()
+    )
+    columns: list[Any] = [
+        viewer_valid(signed_in=signed_in).label("viewer_valid"),
+        Article.id,
+        Article.slug,
+        Article.title,
+        Article.description,
+        Article.created_at,
+        Article.updated_at,
+        Article.favorites_count,
+        favorited.label("favorited"),
+        User.username,
+        User.bio,
+        User.image,
+        following.label("following"),
+        tags.label("tags"),
+    ]
+    if with_body:
+        columns.append(Article.body)
+    return columns
+
+
+@functools.cache
+def _view_statement(by_slug: bool, signed_in: bool) -> Select[Any]:
+    # By slug, as readers ask: a hidden article is "no such article" to all but its author. By id,
+    # after a write by someone who could already see it.
+    key = (
+        and_(
+            Article.slug == bindparam("slug", type_=String),
+            or_(Article.hidden_at.is_(None), Article.author_id == VIEWER_ID),
+        )
+        if by_slug
+        else Article.id == bindparam("article_id")
+    )
+    return (
+        select(*view_columns(signed_in=signed_in, with_body=True))
+        .join(User, User.id == Article.author_id)
+        .where(key)
+    )
+
+
+def to_view(row: Mapping[str, Any], *, with_body: bool) -> domain.ArticleSummary:
+    author = domain.Profile(
+        username=row["username"], bio=row["bio"], image=row["image"], following=bool(row["following"])
+    )
+    tags = row["tags"]
+    fields = {
+        "id": row["id"],
+        "slug": row["slug"],
+        "title": row["title"],
+        "description": row["description"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "favorited": bool(row["favorited"]),
+        "favorites_count": row["favorites_count"],
+        "author": author,
+        "tag_list": sorted(tags.split(TAG_SEPARATOR)) if tags else [],
+    }
+    if with_body:
+        return domain.Article(**fields, body=row["body"])
+    return domain.ArticleSummary(**fields)
+
+
+async def find_view(
+    reader: RowReader, slug: str, *, viewer: Viewer | None
+) -> tuple[domain.Article | None, bool]:
+    """The full article with body as the viewer sees it (``None`` if there is none), and whether the
+    viewer's token is still good, in one statement. Without an article the check is not made
+    (``True``): call ``current_user`` to tell a stale token from a missing article."""
+    params = {**viewer_params(viewer), "slug": slug}
+    rows = await reader.rows(_view_statement(True, viewer is not None), params)
+    if not rows:
+        return None, True
+    view = to_view(rows[0], with_body=True)
+    assert isinstance(view, domain.Article)
+    return view, bool(rows[0]["viewer_valid"])
+
+
+async def get_view(session: AsyncSession, article_id: int, *, viewer_id: int) -> domain.Article | None:
+    """The full article with body, as ``viewer_id`` (already checked) sees it, inside a write's
+    transaction; ``None`` if a concurrent writer deleted it meanwhile."""
+    params = {**viewer_params(Viewer(viewer_id, 0)), "article_id": article_id}
+    statement = _view_statement(False, True)
+    row = (await (await session.connection()).execute(statement, params)).mappings().one_or_none()
+    if row is None:
+        return None
+    view = to_view(row, with_body=True)
+    assert isinstance(view, domain.Article)
+    return view
