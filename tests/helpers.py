@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.folding import BACKGROUND
 from app.services.context import AppContext
 from config import Settings
 
@@ -80,7 +81,9 @@ class StatementCounter:
 def count_statements(engine: AsyncEngine) -> Any:
     counter = StatementCounter()
 
-    def before_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def before_execute(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if conn.get_execution_options().get(BACKGROUND):
+            return  # the process's counter folder, not the request (app/db/folding.py)
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
             counter.statements.append(statement)
 

@@ -12,11 +12,13 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Column,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     false,
     func,
@@ -71,8 +73,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
-    # Exact totals for `?author=` and `?favorited=` (and, summed over followees, the feed), kept in
-    # the same transaction as the rows they count (see app/db/repositories).
+    # Exact totals for `?author=` and `?favorited=` (and, summed over followees, the feed): the
+    # base, to which reads add the pending ``count_deltas`` (see app/db/counts.py).
     articles_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     favorites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -81,8 +83,8 @@ class User(Base):
 
 
 class Counter(Base):
-    """Named totals kept in step with their rows in the same transaction: ``articles`` is the
-    global list's ``articlesCount``, so no request counts a whole table."""
+    """Named totals: ``articles`` is the base of the global list's ``articlesCount`` (reads add the
+    pending ``count_deltas``), so no request counts a whole table."""
 
     __tablename__ = "counters"
     __table_args__ = (CheckConstraint("value >= 0", name="value_non_negative"),)
@@ -133,7 +135,7 @@ class Article(Base):
     description: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    # Kept in step with the favorites table in the same transaction, so lists never count rows.
+    # The base of the favorites total (reads add the pending ``count_deltas``), so lists never count rows.
     favorites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Set by a moderator: the article is then 404 to everyone but its author and left out of every
     # list, feed and tag count (``queries.article_lists``).
@@ -162,7 +164,7 @@ class Tag(Base):
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     name: Mapped[str] = mapped_column(String(TAG_MAX), unique=True)
-    # How many articles carry the tag; maintained with article_tags in the same transaction.
+    # The base of how many visible articles carry the tag (reads add the pending ``count_deltas``).
     articles_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
@@ -246,6 +248,24 @@ class AuditEntry(Base):
 
     def __str__(self) -> str:
         return f"{self.actor_username} {self.action} {self.target_type} {self.target_id}"
+
+
+# Changes to the counters above, one row per change, inserted in the writer's transaction: inserts
+# never wait on each other, where an UPDATE of the counted row queued every writer of it until
+# COMMIT. Reads add a counter's pending rows to its base column in the same statement; a folder in
+# each serving process moves them into the bases (app/db/counts.py, app/db/folding.py). No primary
+# key: rows are never addressed one by one, and each insert then maintains one index only, the one
+# that serves the reads' ``SUM(delta) WHERE kind = ? AND target_id = ?`` (covering: ``delta`` in it).
+count_deltas = Table(
+    "count_deltas",
+    Base.metadata,
+    # Which counter: see app/db/counts.Count.
+    Column("kind", String(20), nullable=False),
+    # The counted row's id (users, tags, articles); 0 for the global total.
+    Column("target_id", BigInteger, nullable=False),
+    Column("delta", Integer, nullable=False),
+    Index("ix_count_deltas_kind_target_id_delta", "kind", "target_id", "delta"),
+)
 
 
 # Usernames are unique case-insensitively; profile, author and favorited look-ups use it too.

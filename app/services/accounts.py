@@ -78,8 +78,8 @@ async def erase(session: AsyncSession, user: User) -> None:
     articles, favorites or comments must be handled here (and checked in
     ``tests/api/test_account_lifecycle.py``, which recounts every counter from the rows)."""
     await users.lock(session, user.id)  # nothing new can refer to the user until this commits
-    await favorites.unfavorite_all(session, user_id=user.id)  # articles.favorites_count
-    await articles.delete_all_by(session, author_id=user.id)  # tags.articles_count; links cascade
+    await favorites.unfavorite_all(session, user_id=user.id)  # articles' favorites totals
+    await articles.delete_all_by(session, author_id=user.id)  # tags', global and favoriters' totals
     await comments.remove_all_by(session, author_id=user.id)  # on other people's articles
     await users.remove_all_follows(session, user.id)
     await users.delete_user(session, user.id)

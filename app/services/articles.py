@@ -10,7 +10,7 @@ from app.db.queries import article_lists
 from app.db.queries import articles as article_views
 from app.db.queries import tags as tag_queries
 from app.db.queries.article_lists import ArticleFilter
-from app.db.repositories import articles, favorites, tags
+from app.db.repositories import articles, deltas, favorites, tags
 from app.db.types import utc_now
 from app.events.model import Event, EventType
 from app.exceptions import Forbidden, NotFound, ServiceUnavailable
@@ -35,7 +35,6 @@ async def remove(session: AsyncSession, article: Article) -> None:
     visible = await articles.lock_for_delete(session, article.id)
     if visible is None:
         return
-    await tags.unlink_all_tags(session, article.id, counted=visible)
     await articles.delete_article(session, article, counted=visible)
 
 
@@ -120,8 +119,15 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
             updated_at=now,
         )
         await _claim_slug(session, article, data.title)
-        await articles.count_article(session, author_id=author.id, delta=1)
-        await tags.add_tags(session, article.id, data.tag_list, article_created_at=now)
+        await tags.set_tags(
+            session,
+            article.id,
+            data.tag_list,
+            article_created_at=now,
+            counted=True,
+            also=deltas.article_counted(author.id, 1),
+            new=True,
+        )
         published = Event(
             type=EventType.ARTICLE_PUBLISHED, slug=article.slug, author=author.username, author_id=author.id
         )
@@ -143,12 +149,12 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
             if name in given:
                 setattr(article, name, getattr(data, name))
         if data.tag_list is not None:
-            current = set(await tags.tag_names_of(session, article.id))
-            wanted = set(data.tag_list)
-            counted = article.hidden_at is None
-            await tags.remove_tags(session, article.id, current - wanted, counted=counted)
-            await tags.add_tags(
-                session, article.id, wanted - current, counted=counted, article_created_at=article.created_at
+            await tags.set_tags(
+                session,
+                article.id,
+                data.tag_list,
+                article_created_at=article.created_at,
+                counted=article.hidden_at is None,
             )
         article.updated_at = utc_now()
         if data.title is not None and slugs.base_slug(data.title) != slugs.base_slug(old_title):

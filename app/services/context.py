@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from app.db.database import Database
 from app.db.engine import create_engine
+from app.db.folding import CounterFolder
 from app.events.bus import EventBus, InProcessBus
 from app.events.postgres import PostgresBus
 from app.events.streams import StreamLimiter
@@ -24,12 +25,14 @@ class AppContext:
     events: EventBus
     streams: StreamLimiter
     limits: RateLimits
+    folder: CounterFolder
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppContext:
+        db = Database(create_engine(settings), retry_attempts=settings.db_retry_attempts)
         return cls(
             settings=settings,
-            db=Database(create_engine(settings), retry_attempts=settings.db_retry_attempts),
+            db=db,
             passwords=PasswordHashing(settings),
             tokens=TokenCodec(settings),
             events=_event_bus(settings),
@@ -37,12 +40,15 @@ class AppContext:
                 per_process=settings.events_max_streams, per_user=settings.events_max_streams_per_user
             ),
             limits=RateLimits(settings),
+            folder=CounterFolder(db.engine),
         )
 
     async def start(self) -> None:
         await self.events.start()
+        await self.folder.start()  # moves pending counter deltas into their bases (app/db/folding.py)
 
     async def close(self) -> None:
+        await self.folder.stop()
         await self.events.stop()
         await self.limits.close()
         await self.db.dispose()

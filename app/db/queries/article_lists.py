@@ -1,7 +1,7 @@
 """Lists of articles and the feed, in ONE statement whatever the page size and the data size.
 
 The page's ids come from an index in order (no sort of everything that matched), the total from a
-counter, and each row brings its author, "following" and "favorited" flags and its tags
+counter (``app/db/counts.py``), and each row brings its author, "following" and "favorited" flags and its tags
 (``articles.view_columns``).
 """
 
@@ -11,14 +11,14 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, Select, String, bindparam, func, select, true
+from sqlalchemy import BigInteger, Integer, Select, String, bindparam, cast, func, select, true
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
 from app import domain
-from app.db.counts import ARTICLES_COUNTER
+from app.db.counts import Count, articles_total, current
 from app.db.direct import RowReader
-from app.db.models import Article, ArticleTag, Counter, Favorite, Follow, Tag, User
+from app.db.models import Article, ArticleTag, Favorite, Follow, Tag, User
 from app.db.queries import search
 from app.db.queries.articles import to_view, view_columns
 from app.db.queries.viewer import Viewer, viewer_params
@@ -91,19 +91,23 @@ def _conditions(used: tuple[str, ...], dialect: str, search_text: str | None) ->
 
 
 def _total(used: tuple[str, ...], dialect: str, search_text: str | None) -> ColumnElement[int]:
-    """The exact number of matching articles, from a counter when one filter (or none) is used."""
+    """The exact number of matching articles, from a counter (base plus pending deltas, see
+    ``app/db/counts.py``) when one filter (or none) is used."""
     query: Select[Any]
     if not used:
-        query = select(Counter.value).where(Counter.name == ARTICLES_COUNTER)
-    elif used == ("tag",):
-        query = select(Tag.articles_count).where(Tag.name == TAG)
+        return articles_total()
+    if used == ("tag",):
+        query = select(current(Tag.articles_count, Count.TAG_ARTICLES, Tag.id)).where(Tag.name == TAG)
     elif used == ("author",):
-        query = select(User.articles_count).where(func.lower(User.username) == AUTHOR)
+        user_articles = current(User.articles_count, Count.USER_ARTICLES, User.id)
+        query = select(user_articles).where(func.lower(User.username) == AUTHOR)
     elif used == ("favorited_by",):
-        query = select(User.favorites_count).where(func.lower(User.username) == FAVORITED_BY)
+        user_favorites = current(User.favorites_count, Count.USER_FAVORITES, User.id)
+        query = select(user_favorites).where(func.lower(User.username) == FAVORITED_BY)
     elif used == ("feed_of",):
         query = (
-            select(func.sum(User.articles_count))
+            # sum() of a bigint is a numeric on PostgreSQL: cast back, for an int on every engine.
+            select(cast(func.sum(current(User.articles_count, Count.USER_ARTICLES, User.id)), BigInteger))
             .join(Follow, Follow.followee_id == User.id)
             .where(Follow.follower_id == FEED_OF)
         )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from app import domain
+from app.db.counts import Count, current
 from app.db.direct import RowReader
 from app.db.models import Article, ArticleTag, Favorite, Follow, Tag, User
 from app.db.queries.viewer import VIEWER_ID, Viewer, viewer_params, viewer_valid
@@ -47,7 +48,7 @@ def view_columns(*, signed_in: bool, with_body: bool) -> list[Any]:
         Article.description,
         Article.created_at,
         Article.updated_at,
-        Article.favorites_count,
+        current(Article.favorites_count, Count.ARTICLE_FAVORITES, Article.id).label("favorites_count"),
         favorited.label("favorited"),
         User.username,
         User.bio,

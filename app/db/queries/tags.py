@@ -7,13 +7,15 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from app.db.counts import Count, current
 from app.db.direct import RowReader
 from app.db.models import Tag
 
 
 @functools.cache
 def _popular_tags_statement() -> Select[Any]:
-    return select(Tag.name).where(Tag.articles_count > 0).order_by(Tag.articles_count.desc(), Tag.name)
+    used = current(Tag.articles_count, Count.TAG_ARTICLES, Tag.id)
+    return select(Tag.name).where(used > 0).order_by(used.desc(), Tag.name)
 
 
 async def popular_tags(reader: RowReader) -> list[str]:

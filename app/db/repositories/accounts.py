@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app import domain
+from app.db.counts import Count, current
 from app.db.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User
 
 
@@ -40,8 +41,11 @@ async def articles_by(session: AsyncSession, author_id: int) -> list[domain.Expo
     )
     for article_id, name in tag_rows:
         tags[article_id].append(name)
-    articles = await session.scalars(
-        select(Article).where(Article.author_id == author_id).order_by(Article.created_at, Article.id)
+    favorites = current(Article.favorites_count, Count.ARTICLE_FAVORITES, Article.id)
+    rows = await session.execute(
+        select(Article, favorites)
+        .where(Article.author_id == author_id)
+        .order_by(Article.created_at, Article.id)
     )
     return [
         domain.ExportedArticle(
@@ -50,11 +54,11 @@ async def articles_by(session: AsyncSession, author_id: int) -> list[domain.Expo
             description=article.description,
             body=article.body,
             tag_list=tags.get(article.id, []),
-            favorites_count=article.favorites_count,
+            favorites_count=favorites_count,
             created_at=article.created_at,
             updated_at=article.updated_at,
         )
-        for article in articles
+        for article, favorites_count in rows
     ]
 
 

@@ -1,21 +1,24 @@
 """Articles: the writes (the reads are in ``app/db/queries``).
 
-Counters (``counters.articles``, ``users.articles_count``/``favorites_count``,
-``tags.articles_count``, ``articles.favorites_count``) change in the same transaction as the rows
-they count, through the helpers here and in ``tags.py``/``favorites.py``, so that "hide" calls the
-same ones.
+Every counter an article moves (global, its author's, its tags', its favoriters', see
+``app/db/counts.py``) changes through ``count_deltas`` rows inserted in the same transaction, only
+for rows really inserted or deleted (``RETURNING`` says which), and only while the article is
+visible: hiding takes it out of every total, showing puts it back.
 """
 
 from __future__ import annotations
 
+from collections import Counter as Tally
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.counts import ARTICLES_COUNTER
-from app.db.models import Article, ArticleTag, Counter, Favorite, Tag, User
+from app.db.counts import GLOBAL, Count
+from app.db.models import Article, ArticleTag, Favorite
+from app.db.repositories import deltas, tags
+from app.db.repositories.deltas import Delta
 
 
 async def get_by_slug(session: AsyncSession, slug: str) -> Article | None:
@@ -43,25 +46,6 @@ async def try_save_with_slug(session: AsyncSession, article: Article, slug: str)
     return True
 
 
-async def count_article(session: AsyncSession, *, author_id: int, delta: int) -> None:
-    """Count a visible article in (``delta=1``) or out (``-1``) of the global and the author's totals."""
-    await session.execute(
-        update(Counter).where(Counter.name == ARTICLES_COUNTER).values(value=Counter.value + delta)
-    )
-    await session.execute(
-        update(User).where(User.id == author_id).values(articles_count=User.articles_count + delta)
-    )
-
-
-async def _count_favorites_of(session: AsyncSession, article_id: int, delta: int) -> None:
-    """Move the favorites total of everyone who favorited the article (it appears or disappears)."""
-    favoriters = select(Favorite.user_id).where(Favorite.article_id == article_id)
-    await session.execute(
-        update(User).where(User.id.in_(favoriters)).values(favorites_count=User.favorites_count + delta),
-        execution_options={"synchronize_session": False},
-    )
-
-
 async def get_by_id(session: AsyncSession, article_id: int) -> Article | None:
     return await session.get(Article, article_id)
 
@@ -75,65 +59,64 @@ async def lock_for_delete(session: AsyncSession, article_id: int) -> bool | None
 
 
 async def delete_article(session: AsyncSession, article: Article, *, counted: bool) -> None:
-    """Delete the article and stop counting it, and its favorites, if it was ``counted`` (visible;
-    tags: see ``remove_tags``). Call ``lock_for_delete`` first."""
+    """Delete the article, its tag links and favorites, and stop counting it (``counted``: it was
+    visible) in every total. Call ``lock_for_delete`` first."""
+    changes = await tags.unlink_all(session, article.id)
     if counted:
-        await _count_favorites_of(session, article.id, -1)
-        await count_article(session, author_id=article.author_id, delta=-1)
+        favoriters = await session.scalars(
+            delete(Favorite).where(Favorite.article_id == article.id).returning(Favorite.user_id)
+        )
+        changes += [(Count.USER_FAVORITES, user_id, -1) for user_id in favoriters]
+        changes += deltas.article_counted(article.author_id, -1)
+    else:
+        changes = []  # a hidden article was in no count
+    await deltas.add(session, changes)
+    await deltas.forget_article(session, article.id)
     await session.execute(delete(Article).where(Article.id == article.id))
 
 
 async def set_hidden(session: AsyncSession, article: Article, hidden_at: datetime | None) -> None:
     """Hide (a time) or show (``None``) the article. Every total counts only visible articles, so
-    they all move with it: global, author's, its tags', its favoriters'."""
+    they all move with it, in one insert: global, author's, its tags', its favoriters'."""
     was_counted = article.hidden_at is None
     article.hidden_at = hidden_at
     await session.flush()
     if was_counted != (hidden_at is None):
         step = 1 if hidden_at is None else -1
-        tag_ids = select(ArticleTag.tag_id).where(ArticleTag.article_id == article.id)
-        await session.execute(
-            update(Tag).where(Tag.id.in_(tag_ids)).values(articles_count=Tag.articles_count + step)
+        await deltas.add_from(
+            session,
+            deltas.constant(Count.ARTICLES, GLOBAL, step),
+            deltas.constant(Count.USER_ARTICLES, article.author_id, step),
+            deltas.constant(Count.TAG_ARTICLES, ArticleTag.tag_id, step).where(
+                ArticleTag.article_id == article.id
+            ),
+            deltas.constant(Count.USER_FAVORITES, Favorite.user_id, step).where(
+                Favorite.article_id == article.id
+            ),
         )
-        await count_article(session, author_id=article.author_id, delta=step)
-        await _count_favorites_of(session, article.id, step)
 
 
 async def delete_all_by(session: AsyncSession, *, author_id: int) -> None:
-    """Delete every article of the author and stop counting the visible ones (hidden articles are
-    not counted: ``set_hidden``) in their tags, the global total and their favoriters' totals.
-    Their tag links, favorites and comments go by cascade.
+    """Delete every article of a user about to be deleted and stop counting the visible ones (hidden
+    articles are not counted: ``set_hidden``) in their tags, the global total and their favoriters'
+    totals; their comments go by cascade.
 
-    The articles are locked first (PostgreSQL), so no tag can be linked to one of them between the
-    count and the delete; a concurrent unlink either finishes first or deadlocks with this and one
-    transaction is re-run (``Database``), so every tag's counter stays exact."""
-    authored = select(Article.id).where(Article.author_id == author_id)
-    await session.execute(authored.order_by(Article.id).with_for_update())
-    counted = authored.where(Article.hidden_at.is_(None))
-    links = (
-        select(func.count())
-        .select_from(ArticleTag)
-        .where(ArticleTag.tag_id == Tag.id, ArticleTag.article_id.in_(counted))
-        .scalar_subquery()
+    The articles are locked first (PostgreSQL), so nothing new can refer to them; their links and
+    favorites are deleted here ``RETURNING`` what they counted, so a concurrent unlink or unfavorite
+    either finished first (its row is gone) or waits and then finds nothing: never counted twice."""
+    authored = select(Article.id, Article.hidden_at).where(Article.author_id == author_id)
+    locked = (await session.execute(authored.order_by(Article.id).with_for_update())).all()
+    visible = sum(1 for row in locked if row.hidden_at is None)
+    counted = select(Article.id).where(Article.author_id == author_id, Article.hidden_at.is_(None))
+    tag_ids = await session.scalars(
+        delete(ArticleTag).where(ArticleTag.article_id.in_(counted)).returning(ArticleTag.tag_id)
     )
-    used = select(ArticleTag.tag_id).where(ArticleTag.article_id.in_(counted))
-    await session.execute(
-        update(Tag).where(Tag.id.in_(used)).values(articles_count=Tag.articles_count - links),
-        execution_options={"synchronize_session": False},
+    favoriters = await session.scalars(
+        delete(Favorite).where(Favorite.article_id.in_(counted)).returning(Favorite.user_id)
     )
-    favorites = (
-        select(func.count())
-        .select_from(Favorite)
-        .where(Favorite.user_id == User.id, Favorite.article_id.in_(counted))
-        .scalar_subquery()
-    )
-    favoriters = select(Favorite.user_id).where(Favorite.article_id.in_(counted))
-    await session.execute(
-        update(User).where(User.id.in_(favoriters)).values(favorites_count=User.favorites_count - favorites),
-        execution_options={"synchronize_session": False},
-    )
-    visible = select(func.count()).select_from(counted.subquery()).scalar_subquery()
-    await session.execute(
-        update(Counter).where(Counter.name == ARTICLES_COUNTER).values(value=Counter.value - visible)
-    )
+    changes: list[Delta] = [(Count.ARTICLES, GLOBAL, -visible)]
+    changes += [(Count.TAG_ARTICLES, tag_id, -n) for tag_id, n in sorted(Tally(tag_ids).items())]
+    changes += [(Count.USER_FAVORITES, user_id, -n) for user_id, n in sorted(Tally(favoriters).items())]
+    await deltas.add(session, changes)
+    await deltas.forget_user(session, author_id)
     await session.execute(delete(Article).where(Article.author_id == author_id))

@@ -1,25 +1,24 @@
-"""Favorites: adding and removing them, with the counters they move."""
+"""Favorites: adding and removing them, with the counter changes they make (``count_deltas``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Article, Favorite, User
+from app.db.counts import Count
+from app.db.models import Article, Favorite
+from app.db.repositories import deltas
 from app.db.repositories._upsert import insert_or_ignore
 
 
-async def _count_favorite(session: AsyncSession, *, user_id: int, article_id: int, delta: int) -> None:
-    await session.execute(
-        update(Article)
-        .where(Article.id == article_id)
-        .values(favorites_count=Article.favorites_count + delta)
-    )
-    # The user's total counts visible articles only (``set_hidden``); only its author can favorite
-    # a hidden one.
+async def _count_favorite(session: AsyncSession, *, user_id: int, article_id: int, step: int) -> None:
+    """The article's total, and the user's, which counts visible articles only (``set_hidden``;
+    only its author can favorite a hidden one), in one insert."""
     visible = exists().where(Article.id == article_id, Article.hidden_at.is_(None))
-    await session.execute(
-        update(User).where(User.id == user_id, visible).values(favorites_count=User.favorites_count + delta)
+    await deltas.add_from(
+        session,
+        deltas.constant(Count.ARTICLE_FAVORITES, article_id, step),
+        deltas.constant(Count.USER_FAVORITES, user_id, step).where(visible),
     )
 
 
@@ -32,7 +31,7 @@ async def favorite(session: AsyncSession, *, user_id: int, article_id: int) -> b
         .returning(Favorite.article_id)
     )
     if inserted is not None:
-        await _count_favorite(session, user_id=user_id, article_id=article_id, delta=1)
+        await _count_favorite(session, user_id=user_id, article_id=article_id, step=1)
     return inserted is not None
 
 
@@ -44,27 +43,15 @@ async def unfavorite(session: AsyncSession, *, user_id: int, article_id: int) ->
         .returning(Favorite.article_id)
     )
     if removed is not None:
-        await _count_favorite(session, user_id=user_id, article_id=article_id, delta=-1)
+        await _count_favorite(session, user_id=user_id, article_id=article_id, step=-1)
     return removed is not None
 
 
-# Bound parameters per statement stay far below both engines' limits (SQLite 32,766; asyncpg 32,767).
-_CHUNK = 1000
-
-
 async def unfavorite_all(session: AsyncSession, *, user_id: int) -> None:
-    """Remove every favorite of the user; each article loses exactly the favorite removed from it
-    (``RETURNING`` says which, so a concurrent unfavorite is never counted twice)."""
-    removed = (
-        await session.scalars(
-            delete(Favorite).where(Favorite.user_id == user_id).returning(Favorite.article_id)
-        )
-    ).all()
-    article_ids = sorted(removed)  # one order for every writer: row locks taken in the same order
-    for start in range(0, len(article_ids), _CHUNK):
-        await session.execute(
-            update(Article)
-            .where(Article.id.in_(article_ids[start : start + _CHUNK]))
-            .values(favorites_count=Article.favorites_count - 1)
-            .execution_options(synchronize_session=False)
-        )
+    """Remove every favorite of a user about to be deleted; each article loses exactly the favorite
+    removed from it (``RETURNING`` says which, so a concurrent unfavorite is never counted twice).
+    The user's own total goes with the user."""
+    removed = await session.scalars(
+        delete(Favorite).where(Favorite.user_id == user_id).returning(Favorite.article_id)
+    )
+    await deltas.add(session, [(Count.ARTICLE_FAVORITES, article_id, -1) for article_id in removed])

@@ -1,89 +1,69 @@
-"""Tags on articles: linking and unlinking, counting the article in each tag."""
+"""Tags on articles: linking and unlinking, counting the article in each tag (``count_deltas``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
+from app.db.counts import Count
 from app.db.models import Article, ArticleTag, Tag
+from app.db.repositories import deltas
 from app.db.repositories._upsert import insert_or_ignore
+from app.db.repositories.deltas import Delta
 
 
-async def tag_names_of(session: AsyncSession, article_id: int) -> list[str]:
-    query = (
-        select(Tag.name)
-        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
-        .where(ArticleTag.article_id == article_id)
-        .order_by(Tag.name)
-    )
-    return list((await session.scalars(query)).all())
-
-
-async def add_tags(
+async def set_tags(
     session: AsyncSession,
     article_id: int,
     names: Iterable[str],
     *,
     article_created_at: datetime,
-    counted: bool = True,
+    counted: bool,
+    also: Sequence[Delta] = (),
+    new: bool = False,
 ) -> None:
-    """Attach tags (creating missing ones race-free) and count the article in each (``counted``: visible)."""
+    """Make the article's tags exactly ``names`` (creating missing tags race-free), count it in the
+    tags it gained and out of those it lost (``counted``: it is visible), and record the ``also``
+    changes with them, in one insert. ``new``: the article was just inserted (it has no tags yet).
+
+    Only links really added or removed here count (``RETURNING`` says which): a racing writer (the
+    same article retagged or deleted at once) may have done it first."""
     names = sorted(set(names))
-    if not names:
-        return
-    await session.execute(insert_or_ignore(session, Tag), [{"name": name} for name in names])
-    tag_ids = list((await session.scalars(select(Tag.id).where(Tag.name.in_(names)).order_by(Tag.id))).all())
-    # Counted only where a link was really added: a racing writer may have added it first.
-    links = [
-        {"article_id": article_id, "tag_id": tag_id, "article_created_at": article_created_at}
-        for tag_id in tag_ids
-    ]
-    linked = (
-        await session.scalars(
-            insert_or_ignore(session, ArticleTag).values(links).returning(ArticleTag.tag_id)
+    wanted = select(Tag.id).where(Tag.name.in_(names))
+    removed: Sequence[int] = []
+    if not new:
+        unlink = delete(ArticleTag).where(ArticleTag.article_id == article_id)
+        if names:
+            unlink = unlink.where(ArticleTag.tag_id.not_in(wanted))
+        removed = (await session.scalars(unlink.returning(ArticleTag.tag_id))).all()
+    added: Sequence[int] = []
+    if names:
+        await session.execute(insert_or_ignore(session, Tag), [{"name": name} for name in names])
+        created_at = literal(article_created_at, ArticleTag.article_created_at.type)
+        links = select(literal(article_id), Tag.id, created_at)
+        link = insert_or_ignore(session, ArticleTag).from_select(
+            ["article_id", "tag_id", "article_created_at"], links.where(Tag.name.in_(names)).order_by(Tag.id)
         )
-    ).all()
-    if linked and counted:
-        await session.execute(
-            update(Tag).where(Tag.id.in_(linked)).values(articles_count=Tag.articles_count + 1)
-        )
-    await _copy_tag_names(session, article_id)
+        added = (await session.scalars(link.returning(ArticleTag.tag_id))).all()
+    changes = list(also)
+    if counted:
+        changes += [(Count.TAG_ARTICLES, tag_id, 1) for tag_id in added]
+        changes += [(Count.TAG_ARTICLES, tag_id, -1) for tag_id in removed]
+    await deltas.add(session, changes)
+    if added or removed:
+        await _copy_tag_names(session, article_id)
 
 
-async def remove_tags(
-    session: AsyncSession, article_id: int, names: Iterable[str], *, counted: bool = True
-) -> None:
-    """Detach tags from the article and stop counting it in them (``counted``: it was visible)."""
-    names = sorted(set(names))
-    if not names:
-        return
-    tag_ids = list((await session.scalars(select(Tag.id).where(Tag.name.in_(names)).order_by(Tag.id))).all())
-    # Uncounted only where a link was really removed: a racing writer (the same article deleted
-    # twice at once, or its author's account) may have removed it first.
-    await _unlink(
-        session, ArticleTag.article_id == article_id, ArticleTag.tag_id.in_(tag_ids), counted=counted
-    )
-    await _copy_tag_names(session, article_id)
-
-
-async def unlink_all_tags(session: AsyncSession, article_id: int, *, counted: bool) -> None:
+async def unlink_all(session: AsyncSession, article_id: int) -> list[Delta]:
     """Detach every tag of an article about to be deleted (its ``tag_names`` is left as it is: the
-    row goes next) and stop counting it in them (``counted``: it was visible)."""
-    await _unlink(session, ArticleTag.article_id == article_id, counted=counted)
-
-
-async def _unlink(session: AsyncSession, *where: ColumnElement[bool], counted: bool) -> None:
-    """Delete the matching tag links; each tag loses one from its count only for a link really
-    removed here (``RETURNING`` says which), when the article was counted."""
-    unlinked = (await session.scalars(delete(ArticleTag).where(*where).returning(ArticleTag.tag_id))).all()
-    if unlinked and counted:
-        await session.execute(
-            update(Tag).where(Tag.id.in_(unlinked)).values(articles_count=Tag.articles_count - 1)
-        )
+    row goes next); the changes that take it out of their counts, for links really removed here."""
+    unlinked = await session.scalars(
+        delete(ArticleTag).where(ArticleTag.article_id == article_id).returning(ArticleTag.tag_id)
+    )
+    return [(Count.TAG_ARTICLES, tag_id, -1) for tag_id in unlinked]
 
 
 async def _copy_tag_names(session: AsyncSession, article_id: int) -> None:
