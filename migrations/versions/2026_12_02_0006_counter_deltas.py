@@ -47,14 +47,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Every name below is a constant of this module (BASES), never input.
     for kind, table, column, key in BASES:
-        pending = f"SELECT sum(delta) FROM count_deltas WHERE kind = '{kind}'"
+        pending = f"(SELECT sum(delta) FROM count_deltas WHERE kind = '{kind}'"  # noqa: S608
         if key == "id":
-            op.execute(
-                f"UPDATE {table} SET {column} = {column} + ({pending} AND target_id = {table}.id) "
-                f"WHERE id IN (SELECT target_id FROM count_deltas WHERE kind = '{kind}')"
-            )
+            rows = f"id IN (SELECT target_id FROM count_deltas WHERE kind = '{kind}')"  # noqa: S608
+            added = f"{pending} AND target_id = {table}.id)"
         else:
-            op.execute(f"UPDATE {table} SET {column} = {column} + coalesce(({pending}), 0) WHERE {key}")
+            rows, added = key, f"coalesce({pending}), 0)"
+        op.execute(f"UPDATE {table} SET {column} = {column} + {added} WHERE {rows}")  # noqa: S608
     op.drop_index("ix_count_deltas_kind_target_id_delta", table_name="count_deltas")
     op.drop_table("count_deltas")

@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.counts import Count, current
 from app.db.models import Article, AuditEntry, Tag, User
 from app.services import moderation
 from app.services.context import AppContext
@@ -75,7 +76,8 @@ async def tag_counts(context: AppContext) -> dict[str, int]:
     """Every tag and the number of (visible) articles it is counted on."""
 
     async def read(session: AsyncSession) -> dict[str, int]:
-        rows = await session.execute(select(Tag.name, Tag.articles_count))
+        counted = current(Tag.articles_count, Count.TAG_ARTICLES, Tag.id)  # base + pending deltas
+        rows = await session.execute(select(Tag.name, counted.label("articles_count")))
         return {row.name: row.articles_count for row in rows}
 
     return await context.db.read(read)

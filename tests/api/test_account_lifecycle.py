@@ -19,6 +19,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 
+from app.db.folding import fold
 from app.main import create_app
 from app.services.context import AppContext
 from tests.conftest import make_settings
@@ -142,7 +143,9 @@ async def rows(context: AppContext) -> dict[str, list[dict[str, Any]]]:
 
 
 async def recounts(context: AppContext) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Each counter next to a recount from the rows it counts."""
+    """Each stored counter, once the pending deltas are folded in, next to a recount from the rows
+    it counts."""
+    await fold(context.db.engine)
     async with context.db.engine.connect() as connection:
         favorites = await connection.execute(
             text(
@@ -169,7 +172,8 @@ USER_COUNTER_MISMATCHES = text(
 
 
 async def user_counter_mismatches(context: AppContext) -> list[tuple[Any, ...]]:
-    """The per-user totals and the global article total that differ from a recount."""
+    """The per-user totals and the global article total that differ from a recount (folded first)."""
+    await fold(context.db.engine)
     async with context.db.engine.connect() as connection:
         return [tuple(row) for row in await connection.execute(USER_COUNTER_MISMATCHES)]
 

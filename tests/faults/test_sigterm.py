@@ -87,8 +87,10 @@ async def _stop_while_requests_are_in_flight(server: Server, database_url: str) 
     assert refused, "the server still accepted connections after SIGTERM"
     assert still_in_flight
     assert [response.status_code for response in responses] == [200] * IN_FLIGHT
-    counts = sorted(response.json()["article"]["favoritesCount"] for response in responses)
-    assert counts == list(range(1, IN_FLIGHT + 1))
+    # Each answer counts its own favorite; those running at once need not see each other's, since
+    # counter changes are inserted side by side instead of queueing on the article's row.
+    counts = [response.json()["article"]["favoritesCount"] for response in responses]
+    assert all(1 <= count <= IN_FLIGHT for count in counts), counts
     assert exit_code == 0, server.log.read_text()
     async with connected(database_url) as connection:
         assert (
