@@ -516,3 +516,46 @@ BACKFILLED = (2, 1, 1, 3, 2, 2)
 
 def _read_backfills(connection: Connection) -> tuple[Any, ...]:
     return tuple(connection.execute(BACKFILLS).one())
+
+
+# --- counter deltas (0006) ----------------------------------------------------------------------
+
+# At 0001's rows and 0006's schema: bases as the upgrade derived them, and changes still pending
+# (a second favorite of "dragons", by a second user, and "gardens" tagged "myth").
+PENDING_AT_0006 = [
+    "INSERT INTO users (id, username, email, password_hash, token_version, created_at, updated_at)"
+    " VALUES (2, 'reader', 'reader@example.com', 'x', 0, '2026-01-01', '2026-01-01')",
+    "INSERT INTO favorites (user_id, article_id, created_at, article_created_at)"
+    " VALUES (2, 1, '2026-01-05', '2026-01-02')",
+    "INSERT INTO article_tags (article_id, tag_id, article_created_at) VALUES (2, 1, '2026-01-03')",
+    "INSERT INTO articles (id, slug, title, description, body, author_id, created_at, updated_at)"
+    " VALUES (3, 'rivers', 'Rivers', 'Water', 'Flow', 2, '2026-01-06', '2026-01-06')",
+    "INSERT INTO count_deltas (kind, target_id, delta) VALUES ('article_favorites', 1, 1),"
+    " ('user_favorites', 2, 1), ('tag_articles', 1, 1), ('articles', 0, 1), ('user_articles', 2, 1),"
+    " ('article_favorites', 2, 1), ('article_favorites', 2, -1)",
+]
+COUNTERS = text(
+    "SELECT (SELECT value FROM counters WHERE name = 'articles'),"
+    " (SELECT articles_count FROM users WHERE id = 2), (SELECT favorites_count FROM users WHERE id = 2),"
+    " (SELECT articles_count FROM tags WHERE id = 1), (SELECT favorites_count FROM articles WHERE id = 1),"
+    " (SELECT favorites_count FROM articles WHERE id = 2)"
+)
+
+
+def test_downgrading_the_counter_deltas_folds_them_into_the_counters_first(empty_database_url: str) -> None:
+    migrations.upgrade(empty_database_url, "0001")
+    _execute(empty_database_url, *ARTICLES_AT_0001)
+    migrations.upgrade(empty_database_url)
+    _execute(empty_database_url, *PENDING_AT_0006)
+
+    migrations.downgrade(empty_database_url, "0005")
+
+    assert _run(empty_database_url, lambda connection: tuple(connection.execute(COUNTERS).one())) == (
+        3,  # two articles counted by 0002, one pending
+        1,
+        1,
+        2,  # "myth" on dragons (0002) and on gardens (pending)
+        2,
+        0,  # +1 -1
+    )
+    assert "count_deltas" not in _tables(empty_database_url)
