@@ -21,18 +21,21 @@ from app.services.context import AppContext
 from app.services.identity import current_user, ensure_current, found_for, viewer_of
 
 
-async def find(session: AsyncSession, slug: str, *, viewer_id: int | None) -> Article:
-    """The article with this slug as ``viewer_id`` may see it, or 404 (hidden: to all but its author)."""
-    article = await articles.get_by_slug(session, slug)
+async def find(session: AsyncSession, slug: str, *, viewer_id: int | None, lock: bool = False) -> Article:
+    """The article with this slug as ``viewer_id`` may see it, or 404 (hidden: to all but its author);
+    ``lock``: its row locked until the transaction ends (then 404 also if a concurrent delete
+    committed while this waited for it)."""
+    article = await articles.get_by_slug(session, slug, lock=lock)
     if article is None or (article.hidden_at is not None and article.author_id != viewer_id):
         raise NotFound("article not found")
     return article
 
 
-async def remove(session: AsyncSession, article: Article) -> None:
+async def remove(session: AsyncSession, article: Article, *, locked: bool = False) -> None:
     """Delete the article and stop counting it (if it was counted: visible). Nothing to do if a
-    concurrent delete got there first: the row lock makes the later one see it gone."""
-    visible = await articles.lock_for_delete(session, article.id)
+    concurrent delete got there first: the row lock makes the later one see it gone. ``locked``:
+    the article was read with its row locked (``find(lock=True)``), so it is current."""
+    visible = article.hidden_at is None if locked else await articles.lock_for_delete(session, article.id)
     if visible is None:
         return
     await articles.delete_article(session, article, counted=visible)
@@ -107,32 +110,40 @@ async def get(ctx: AppContext, claims: TokenClaims | None, slug: str) -> domain.
 
 
 async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> domain.Article:
+    names = sorted(set(data.tag_list))
+
     async def work(session: AsyncSession) -> domain.Article:
         author = await current_user(session, claims)
         now = utc_now()
-        article = Article(
-            title=data.title,
-            description=data.description,
-            body=data.body,
-            author_id=author.id,
-            created_at=now,
-            updated_at=now,
-        )
-        await _claim_slug(session, article, data.title)
+        values = {
+            "title": data.title,
+            "description": data.description,
+            "body": data.body,
+            "author_id": author.id,
+            "tag_names": " ".join(names),  # what search reads (see tags.set_tags)
+            "created_at": now,
+            "updated_at": now,
+        }
+        for slug in slugs.candidates(data.title):
+            article_id = await articles.insert_with_slug(session, values, slug)
+            if article_id is not None:
+                break
+        else:
+            raise ServiceUnavailable("could not allocate a unique slug; try again")
         await tags.set_tags(
             session,
-            article.id,
-            data.tag_list,
+            article_id,
+            names,
             article_created_at=now,
             counted=True,
             also=deltas.article_counted(author.id, 1),
             new=True,
         )
         published = Event(
-            type=EventType.ARTICLE_PUBLISHED, slug=article.slug, author=author.username, author_id=author.id
+            type=EventType.ARTICLE_PUBLISHED, slug=slug, author=author.username, author_id=author.id
         )
         await ctx.events.stage(session, published)
-        return await _view(session, article.id, viewer_id=author.id)
+        return await _view(session, article_id, viewer_id=author.id)
 
     return await ctx.db.write(work)
 
@@ -149,13 +160,15 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
             if name in given:
                 setattr(article, name, getattr(data, name))
         if data.tag_list is not None:
+            names = sorted(set(data.tag_list))
             await tags.set_tags(
                 session,
                 article.id,
-                data.tag_list,
+                names,
                 article_created_at=article.created_at,
                 counted=article.hidden_at is None,
             )
+            article.tag_names = " ".join(names)  # what search reads, written with the other fields
         article.updated_at = utc_now()
         if data.title is not None and slugs.base_slug(data.title) != slugs.base_slug(old_title):
             await _claim_slug(session, article, data.title)
@@ -168,9 +181,9 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
 async def delete(ctx: AppContext, claims: TokenClaims, slug: str) -> None:
     async def work(session: AsyncSession) -> None:
         user = await current_user(session, claims)
-        article = await find(session, slug, viewer_id=user.id)
+        article = await find(session, slug, viewer_id=user.id, lock=True)
         _ensure_author(article, user)
-        await remove(session, article)
+        await remove(session, article, locked=True)
 
     await ctx.db.write(work)
 
@@ -186,16 +199,18 @@ async def unfavorite(ctx: AppContext, claims: TokenClaims, slug: str) -> domain.
 async def _set_favorite(ctx: AppContext, claims: TokenClaims, slug: str, *, favorite: bool) -> domain.Article:
     async def work(session: AsyncSession) -> domain.Article:
         user = await current_user(session, claims)
-        article = await find(session, slug, viewer_id=user.id)
         change = favorites.favorite if favorite else favorites.unfavorite
-        if await change(session, user_id=user.id, article_id=article.id):
-            view = await _view(session, article.id, viewer_id=user.id)
+        changed = await change(session, user_id=user.id, slug=slug)
+        # Read back by slug: 404 if there is no such article (or it is hidden from the caller).
+        view = await article_views.get_view_by_slug(session, slug, viewer_id=user.id)
+        if view is None:
+            raise NotFound("article not found")
+        if changed:
             event = Event(
                 type=EventType.FAVORITES_CHANGED, slug=view.slug, favorites_count=view.favorites_count
             )
             await ctx.events.stage(session, event)
-            return view
-        return await _view(session, article.id, viewer_id=user.id)
+        return view
 
     return await ctx.db.write(work)
 

@@ -26,18 +26,19 @@ async def list_comments(ctx: AppContext, claims: TokenClaims | None, slug: str) 
 async def add(ctx: AppContext, claims: TokenClaims, slug: str, data: NewComment) -> domain.Comment:
     async def work(session: AsyncSession) -> domain.Comment:
         author = await current_user(session, claims)
-        article = await find_article(session, slug, viewer_id=author.id)
         try:
-            comment = await comments.add(session, article_id=article.id, author_id=author.id, body=data.body)
+            comment_id = await comments.add(session, slug=slug, author_id=author.id, body=data.body)
         except IntegrityError as error:
             if sqlstate(error) != FOREIGN_KEY_VIOLATION:
                 raise
             # A concurrent delete removed the article after it was read here (its row lock made
             # this insert's key check wait for that delete): as if it had been gone already.
             raise NotFound("article not found") from error
-        event = Event(type=EventType.COMMENT_CREATED, slug=article.slug, comment_id=comment.id)
+        if comment_id is None:
+            raise NotFound("article not found")
+        event = Event(type=EventType.COMMENT_CREATED, slug=slug, comment_id=comment_id)
         await ctx.events.stage(session, event)
-        return await comment_views.get_view(session, comment.id, viewer_id=author.id)
+        return await comment_views.get_view(session, comment_id, viewer_id=author.id)
 
     return await ctx.db.write(work)
 
@@ -45,14 +46,15 @@ async def add(ctx: AppContext, claims: TokenClaims, slug: str, data: NewComment)
 async def delete(ctx: AppContext, claims: TokenClaims, slug: str, comment_id: int) -> None:
     async def work(session: AsyncSession) -> None:
         user = await current_user(session, claims)
-        article = await find_article(session, slug, viewer_id=user.id)
-        comment = await comments.get_on_article(session, comment_id=comment_id, article_id=article.id)
+        comment = await comments.get_on_article(session, comment_id=comment_id, slug=slug, viewer_id=user.id)
         if comment is None:
+            # 404 for the article first, as a reader would see it, then for the comment.
+            await find_article(session, slug, viewer_id=user.id)
             raise NotFound("comment not found")
         if comment.author_id != user.id:
             raise Forbidden("only the author may delete this comment")
         await comments.remove(session, comment)
-        event = Event(type=EventType.COMMENT_DELETED, slug=article.slug, comment_id=comment_id)
+        event = Event(type=EventType.COMMENT_DELETED, slug=slug, comment_id=comment_id)
         await ctx.events.stage(session, event)
 
     await ctx.db.write(work)

@@ -10,7 +10,7 @@ so one row holds everything searched. Then, per engine:
   not a second copy of the text), kept in step by three triggers.
 
 The column and the triggers keep the index current for every writer; the app only maintains
-``tag_names`` (``app/db/repositories/tags.py``). None of these objects but ``tag_names`` is in
+``tag_names`` (``app/services/articles.py``). None of these objects but ``tag_names`` is in
 the models: ``migrations/env.py`` tells ``alembic check`` to leave them alone.
 
 Revision ID: 0004

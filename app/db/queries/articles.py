@@ -120,8 +120,19 @@ async def find_view(
 async def get_view(session: AsyncSession, article_id: int, *, viewer_id: int) -> domain.Article | None:
     """The full article with body, as ``viewer_id`` (already checked) sees it, inside a write's
     transaction; ``None`` if a concurrent writer deleted it meanwhile."""
-    params = {**viewer_params(Viewer(viewer_id, 0)), "article_id": article_id}
-    statement = _view_statement(False, True)
+    return await _view_in(session, False, {"article_id": article_id}, viewer_id)
+
+
+async def get_view_by_slug(session: AsyncSession, slug: str, *, viewer_id: int) -> domain.Article | None:
+    """The same by slug: ``None`` also for an article hidden from the viewer (not its author)."""
+    return await _view_in(session, True, {"slug": slug}, viewer_id)
+
+
+async def _view_in(
+    session: AsyncSession, by_slug: bool, key: dict[str, Any], viewer_id: int
+) -> domain.Article | None:
+    params = {**viewer_params(Viewer(viewer_id, 0)), **key}
+    statement = _view_statement(by_slug, True)
     row = (await (await session.connection()).execute(statement, params)).mappings().one_or_none()
     if row is None:
         return None

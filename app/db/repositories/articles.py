@@ -10,19 +10,38 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.db.counts import GLOBAL, Count
 from app.db.models import Article, ArticleTag, Favorite
 from app.db.repositories import deltas, tags
+from app.db.repositories._upsert import insert_or_ignore
 from app.db.repositories.deltas import Delta
 
 
-async def get_by_slug(session: AsyncSession, slug: str) -> Article | None:
-    return (await session.scalars(select(Article).where(Article.slug == slug))).one_or_none()
+def visible_to(user_id: int) -> ColumnElement[bool]:
+    """Whether the user may see the article: a hidden one is "no such article" to all but its author."""
+    return or_(Article.hidden_at.is_(None), Article.author_id == user_id)
+
+
+async def get_by_slug(session: AsyncSession, slug: str, *, lock: bool = False) -> Article | None:
+    """``lock``: the row locked until the transaction ends (PostgreSQL; SQLite writers are serial)."""
+    query = select(Article).where(Article.slug == slug)
+    return (await session.scalars(query.with_for_update() if lock else query)).one_or_none()
+
+
+async def insert_with_slug(session: AsyncSession, values: dict[str, Any], slug: str) -> int | None:
+    """Insert the article under ``slug`` in one statement; its id, or ``None`` (nothing written) if
+    the slug is taken, by a committed or a racing writer (the unique index says so, without a
+    check before nor a savepoint around it)."""
+    statement = insert_or_ignore(session, Article).values(**values, slug=slug).returning(Article.id)
+    inserted: int | None = await session.scalar(statement)
+    return inserted
 
 
 async def slug_taken(session: AsyncSession, slug: str) -> bool:

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Comment
+from app.db.models import Article, Comment
+from app.db.repositories.articles import visible_to
 
 
-async def add(session: AsyncSession, *, article_id: int, author_id: int, body: str) -> Comment:
-    comment = Comment(article_id=article_id, author_id=author_id, body=body)
-    session.add(comment)
-    await session.flush()
-    return comment
+async def add(session: AsyncSession, *, slug: str, author_id: int, body: str) -> int | None:
+    """Add the comment to the article with this slug, in one statement with the article's look-up;
+    its id, or ``None`` if there is no such article (or it is hidden from the author)."""
+    article = select(Article.id, literal(author_id), literal(body)).where(
+        Article.slug == slug, visible_to(author_id)
+    )
+    statement = insert(Comment).from_select(["article_id", "author_id", "body"], article)
+    comment_id: int | None = await session.scalar(statement.returning(Comment.id))
+    return comment_id
 
 
-async def get_on_article(session: AsyncSession, *, comment_id: int, article_id: int) -> Comment | None:
-    """The comment, if it is on that article and not hidden by staff."""
+async def get_on_article(
+    session: AsyncSession, *, comment_id: int, slug: str, viewer_id: int
+) -> Comment | None:
+    """The comment, if it is on the article with this slug, which the viewer may see (hidden: only
+    its author), and not hidden by staff; one statement for both look-ups."""
+    article = select(Article.id).where(Article.slug == slug, visible_to(viewer_id)).scalar_subquery()
     query = select(Comment).where(
-        Comment.id == comment_id, Comment.article_id == article_id, Comment.hidden_at.is_(None)
+        Comment.id == comment_id, Comment.article_id == article, Comment.hidden_at.is_(None)
     )
     return (await session.scalars(query)).one_or_none()
 

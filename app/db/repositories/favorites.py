@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import and_, delete, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.db.counts import Count
 from app.db.models import Article, Favorite
 from app.db.repositories import deltas
 from app.db.repositories._upsert import insert_or_ignore
+from app.db.repositories.articles import visible_to
 
 
 async def _count_favorite(session: AsyncSession, *, user_id: int, article_id: int, step: int) -> None:
@@ -22,28 +24,35 @@ async def _count_favorite(session: AsyncSession, *, user_id: int, article_id: in
     )
 
 
-async def favorite(session: AsyncSession, *, user_id: int, article_id: int) -> bool:
-    """Idempotent; the counters move only when a row was really added (then ``True``)."""
-    created_at = select(Article.created_at).where(Article.id == article_id).scalar_subquery()
-    inserted = await session.scalar(
-        insert_or_ignore(session, Favorite)
-        .values(user_id=user_id, article_id=article_id, article_created_at=created_at)
-        .returning(Favorite.article_id)
-    )
-    if inserted is not None:
+def _article_by_slug(slug: str, user_id: int) -> ColumnElement[bool]:
+    """The article with this slug, if the user may see it (hidden ones: only their author)."""
+    return and_(Article.slug == slug, visible_to(user_id))
+
+
+async def favorite(session: AsyncSession, *, user_id: int, slug: str) -> bool:
+    """Idempotent, in one statement with the article's look-up; the counters move only when a row
+    was really added (then ``True``). ``False`` also when there is no such article."""
+    # The SELECT has a WHERE of its own: SQLite would read a bare one's ON CONFLICT as a join's ON.
+    source = select(literal(user_id), Article.id, Article.created_at).where(_article_by_slug(slug, user_id))
+    columns = ["user_id", "article_id", "article_created_at"]
+    statement = insert_or_ignore(session, Favorite).from_select(columns, source)
+    article_id = await session.scalar(statement.returning(Favorite.article_id))
+    if article_id is not None:
         await _count_favorite(session, user_id=user_id, article_id=article_id, step=1)
-    return inserted is not None
+    return article_id is not None
 
 
-async def unfavorite(session: AsyncSession, *, user_id: int, article_id: int) -> bool:
-    """Idempotent; the counters move only when a row was really removed (then ``True``)."""
+async def unfavorite(session: AsyncSession, *, user_id: int, slug: str) -> bool:
+    """Idempotent, in one statement with the article's look-up; the counters move only when a row
+    was really removed (then ``True``)."""
+    article_id = select(Article.id).where(_article_by_slug(slug, user_id)).scalar_subquery()
     removed = await session.scalar(
         delete(Favorite)
         .where(Favorite.user_id == user_id, Favorite.article_id == article_id)
         .returning(Favorite.article_id)
     )
     if removed is not None:
-        await _count_favorite(session, user_id=user_id, article_id=article_id, step=-1)
+        await _count_favorite(session, user_id=user_id, article_id=removed, step=-1)
     return removed is not None
 
 

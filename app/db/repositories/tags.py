@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import delete, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.counts import Count
-from app.db.models import Article, ArticleTag, Tag
+from app.db.models import ArticleTag, Tag
 from app.db.repositories import deltas
 from app.db.repositories._upsert import insert_or_ignore
 from app.db.repositories.deltas import Delta
@@ -27,7 +27,9 @@ async def set_tags(
 ) -> None:
     """Make the article's tags exactly ``names`` (creating missing tags race-free), count it in the
     tags it gained and out of those it lost (``counted``: it is visible), and record the ``also``
-    changes with them, in one insert. ``new``: the article was just inserted (it has no tags yet).
+    changes with them, in one insert. ``new``: the article was just inserted (it has no links yet).
+    The caller writes the names, space-separated and sorted, to the article's ``tag_names`` (where
+    full-text search reads them) with its other fields, so that costs no statement of its own.
 
     Only links really added or removed here count (``RETURNING`` says which): a racing writer (the
     same article retagged or deleted at once) may have done it first."""
@@ -53,8 +55,6 @@ async def set_tags(
         changes += [(Count.TAG_ARTICLES, tag_id, 1) for tag_id in added]
         changes += [(Count.TAG_ARTICLES, tag_id, -1) for tag_id in removed]
     await deltas.add(session, changes)
-    if added or removed:
-        await _copy_tag_names(session, article_id)
 
 
 async def unlink_all(session: AsyncSession, article_id: int) -> list[Delta]:
@@ -64,14 +64,3 @@ async def unlink_all(session: AsyncSession, article_id: int) -> list[Delta]:
         delete(ArticleTag).where(ArticleTag.article_id == article_id).returning(ArticleTag.tag_id)
     )
     return [(Count.TAG_ARTICLES, tag_id, -1) for tag_id in unlinked]
-
-
-async def _copy_tag_names(session: AsyncSession, article_id: int) -> None:
-    """Writes the article's tag names onto its row (``tag_names``), where full-text search reads them."""
-    names = (
-        select(func.coalesce(func.aggregate_strings(Tag.name, " "), ""))
-        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
-        .where(ArticleTag.article_id == article_id)
-        .scalar_subquery()
-    )
-    await session.execute(update(Article).where(Article.id == article_id).values(tag_names=names))
