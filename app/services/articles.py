@@ -21,21 +21,18 @@ from app.services.context import AppContext
 from app.services.identity import current_user, ensure_current, found_for, viewer_of
 
 
-async def find(session: AsyncSession, slug: str, *, viewer_id: int | None, lock: bool = False) -> Article:
-    """The article with this slug as ``viewer_id`` may see it, or 404 (hidden: to all but its author);
-    ``lock``: its row locked until the transaction ends (then 404 also if a concurrent delete
-    committed while this waited for it)."""
-    article = await articles.get_by_slug(session, slug, lock=lock)
+async def find(session: AsyncSession, slug: str, *, viewer_id: int | None) -> Article:
+    """The article with this slug as ``viewer_id`` may see it, or 404 (hidden: to all but its author)."""
+    article = await articles.get_by_slug(session, slug)
     if article is None or (article.hidden_at is not None and article.author_id != viewer_id):
         raise NotFound("article not found")
     return article
 
 
-async def remove(session: AsyncSession, article: Article, *, locked: bool = False) -> None:
+async def remove(session: AsyncSession, article: Article) -> None:
     """Delete the article and stop counting it (if it was counted: visible). Nothing to do if a
-    concurrent delete got there first: the row lock makes the later one see it gone. ``locked``:
-    the article was read with its row locked (``find(lock=True)``), so it is current."""
-    visible = article.hidden_at is None if locked else await articles.lock_for_delete(session, article.id)
+    concurrent delete got there first: the row lock makes the later one see it gone."""
+    visible = await articles.lock_for_delete(session, article.id)
     if visible is None:
         return
     await articles.delete_article(session, article, counted=visible)
@@ -181,9 +178,11 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
 async def delete(ctx: AppContext, claims: TokenClaims, slug: str) -> None:
     async def work(session: AsyncSession) -> None:
         user = await current_user(session, claims)
-        article = await find(session, slug, viewer_id=user.id, lock=True)
+        article = await find(session, slug, viewer_id=user.id)
         _ensure_author(article, user)
-        await remove(session, article, locked=True)
+        # Locked apart from the read: a delete that waited on a concurrent one (or on the author's
+        # account deletion) then finds it gone and answers 204, as if it had won.
+        await remove(session, article)
 
     await ctx.db.write(work)
 

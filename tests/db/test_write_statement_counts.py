@@ -31,7 +31,7 @@ WRITE_STATEMENTS: dict[str, dict[str, int]] = {
     "register": {"sqlite": 4, "postgresql": 3},
     "create article": {"sqlite": 7, "postgresql": 7},
     "update article": {"sqlite": 11, "postgresql": 10},
-    "delete article": {"sqlite": 8, "postgresql": 6},
+    "delete article": {"sqlite": 9, "postgresql": 7},
     "comment": {"sqlite": 4, "postgresql": 4},
     "delete comment": {"sqlite": 4, "postgresql": 4},
     "favorite": {"sqlite": 5, "postgresql": 5},

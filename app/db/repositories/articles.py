@@ -29,10 +29,8 @@ def visible_to(user_id: int) -> ColumnElement[bool]:
     return or_(Article.hidden_at.is_(None), Article.author_id == user_id)
 
 
-async def get_by_slug(session: AsyncSession, slug: str, *, lock: bool = False) -> Article | None:
-    """``lock``: the row locked until the transaction ends (PostgreSQL; SQLite writers are serial)."""
-    query = select(Article).where(Article.slug == slug)
-    return (await session.scalars(query.with_for_update() if lock else query)).one_or_none()
+async def get_by_slug(session: AsyncSession, slug: str) -> Article | None:
+    return (await session.scalars(select(Article).where(Article.slug == slug))).one_or_none()
 
 
 async def insert_with_slug(session: AsyncSession, values: dict[str, Any], slug: str) -> int | None:
