@@ -3,8 +3,9 @@ and whatever the amount of data.
 
 A corpus of 100 articles (tags, favorites, follows, several authors) is written straight into the
 database with bulk inserts, keeping the denormalised counters (``articles.favorites_count``,
-``tags.articles_count``, ``users.articles_count``/``favorites_count``, ``counters``) and copied
-columns (``article_created_at``) consistent. Then a page of 20 and a page of 100 must cost exactly
+``tags.articles_count``, ``users.articles_count``/``favorites_count``, ``counters``; some as
+pending ``count_deltas``, as writers leave them) and copied columns (``article_created_at``)
+consistent. Then a page of 20 and a page of 100 must cost exactly
 the same number of statements, anonymously and signed in, for every filter and the feed, and so
 must the same page once the corpus has doubled; the same holds for the comments of an article with
 1 and with 50 comments. The counts are pinned: a new query per request is a deliberate change to
@@ -22,7 +23,8 @@ import pytest
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Article, ArticleTag, Comment, Counter, Favorite, Follow, Tag, User
+from app.db.counts import GLOBAL, Count
+from app.db.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User, count_deltas
 from app.db.repositories._upsert import insert_or_ignore
 from app.services.context import AppContext
 from tests.helpers import auth, count_statements, register
@@ -116,14 +118,22 @@ async def _seed_corpus(context: AppContext, viewer_username: str, *, batch: int 
         tag_rows += [{"name": topic, "articles_count": 0} for topic in topics]
         await session.execute(insert_or_ignore(session, Tag), tag_rows)
         await session.execute(
-            update(Tag).where(Tag.name == "common").values(articles_count=Tag.articles_count + ARTICLES)
-        )
-        await session.execute(
             update(Tag)
             .where(Tag.name.in_(topics))
             .values(articles_count=Tag.articles_count + ARTICLES // len(topics))
         )
         tag_ids = dict((await session.execute(select(Tag.name, Tag.id))).all())
+        viewer_favorites = sum(map(_favorited_by_viewer, range(ARTICLES)))
+        # Some totals as writers leave them: pending deltas on top of the bases, which every read
+        # adds in its one statement (app/db/counts.py) until the folder moves them.
+        await session.execute(
+            insert(count_deltas),
+            [
+                {"kind": Count.TAG_ARTICLES.value, "target_id": tag_ids["common"], "delta": ARTICLES},
+                {"kind": Count.USER_FAVORITES.value, "target_id": viewer_id, "delta": viewer_favorites},
+                {"kind": Count.ARTICLES.value, "target_id": GLOBAL, "delta": ARTICLES},
+            ],
+        )
         created = {
             article_id: row["created_at"] for article_id, row in zip(article_ids, articles, strict=True)
         }
@@ -147,15 +157,6 @@ async def _seed_corpus(context: AppContext, viewer_username: str, *, batch: int 
         for favorite in favorites:
             favorite["article_created_at"] = created[favorite["article_id"]]
         await session.execute(insert(Favorite), favorites)
-        viewer_favorites = sum(map(_favorited_by_viewer, range(ARTICLES)))
-        await session.execute(
-            update(User)
-            .where(User.id == viewer_id)
-            .values(favorites_count=User.favorites_count + viewer_favorites)
-        )
-        await session.execute(
-            update(Counter).where(Counter.name == "articles").values(value=Counter.value + ARTICLES)
-        )
         await session.execute(
             insert(Follow),
             [
