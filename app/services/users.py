@@ -38,9 +38,12 @@ async def _ensure_unique(
     session: AsyncSession, *, username: str | None, email: str | None, user_id: int | None
 ) -> None:
     fields: dict[str, list[str]] = {}
-    if email is not None and await users.email_taken(session, email, except_id=user_id):
+    email_taken, username_taken = await users.taken(
+        session, username=username, email=email, except_id=user_id
+    )
+    if email_taken:
         fields["email"] = [TAKEN]
-    if username is not None and await users.username_taken(session, username, except_id=user_id):
+    if username_taken:
         fields["username"] = [TAKEN]
     if fields:
         raise InvalidInput("; ".join(f"{field} {TAKEN}" for field in fields), fields=fields)

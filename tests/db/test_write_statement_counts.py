@@ -28,7 +28,7 @@ from tests.helpers import auth, count_statements, create_article, register, uniq
 # 4, create 12, update 17, delete 10, comment 5, delete comment 5, favorite 7, unfavorite 7, follow 4,
 # unfollow 4).
 WRITE_STATEMENTS: dict[str, dict[str, int]] = {
-    "register": {"sqlite": 4, "postgresql": 3},
+    "register": {"sqlite": 3, "postgresql": 2},
     "create article": {"sqlite": 7, "postgresql": 7},
     "update article": {"sqlite": 11, "postgresql": 10},
     "delete article": {"sqlite": 9, "postgresql": 7},

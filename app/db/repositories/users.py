@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, false, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Follow, User
@@ -26,18 +26,28 @@ async def get_by_username(session: AsyncSession, username: str) -> User | None:
     return result.one_or_none()
 
 
+async def taken(
+    session: AsyncSession, *, username: str | None, email: str | None, except_id: int | None = None
+) -> tuple[bool, bool]:
+    """Whether the email, and whether the username, belong to another user, in one statement (a
+    value not given is not taken)."""
+    others = User.id != except_id if except_id is not None else true()
+    email_taken = exists().where(User.email == email, others) if email is not None else false()
+    username_taken = (
+        exists().where(func.lower(User.username) == username.lower(), others)
+        if username is not None
+        else false()
+    )
+    row = (await session.execute(select(email_taken, username_taken))).one()
+    return bool(row[0]), bool(row[1])
+
+
 async def username_taken(session: AsyncSession, username: str, *, except_id: int | None = None) -> bool:
-    condition = func.lower(User.username) == username.lower()
-    if except_id is not None:
-        condition = condition & (User.id != except_id)
-    return bool(await session.scalar(select(exists().where(condition))))
+    return (await taken(session, username=username, email=None, except_id=except_id))[1]
 
 
 async def email_taken(session: AsyncSession, email: str, *, except_id: int | None = None) -> bool:
-    condition = User.email == email
-    if except_id is not None:
-        condition = condition & (User.id != except_id)
-    return bool(await session.scalar(select(exists().where(condition))))
+    return (await taken(session, username=None, email=email, except_id=except_id))[0]
 
 
 async def add(
