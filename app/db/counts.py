@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Table, func, literal, select
+from sqlalchemy import func, literal, select
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.db.models import Article, Counter, Tag, User, count_deltas
@@ -36,21 +37,21 @@ class Count(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Base:
-    """Where a kind's base lives: ``column`` of the ``table`` row whose ``key`` is the target."""
+class BaseColumn:
+    """Where a kind's base lives: ``column`` of the row whose ``key`` is the delta's target (or, for
+    a total with no row of its own, whose ``key`` is ``key_value``)."""
 
-    table: Table
-    column: str
-    key: str
-    key_value: Any = None  # a fixed key (the counters row's name) instead of the target id
+    column: InstrumentedAttribute[int]
+    key: InstrumentedAttribute[Any]
+    key_value: Any = None
 
 
-BASES: dict[Count, Base] = {
-    Count.ARTICLES: Base(Counter.__table__, "value", "name", key_value=ARTICLES_COUNTER),  # type: ignore[arg-type]
-    Count.USER_ARTICLES: Base(User.__table__, "articles_count", "id"),  # type: ignore[arg-type]
-    Count.USER_FAVORITES: Base(User.__table__, "favorites_count", "id"),  # type: ignore[arg-type]
-    Count.TAG_ARTICLES: Base(Tag.__table__, "articles_count", "id"),  # type: ignore[arg-type]
-    Count.ARTICLE_FAVORITES: Base(Article.__table__, "favorites_count", "id"),  # type: ignore[arg-type]
+BASES: dict[Count, BaseColumn] = {
+    Count.ARTICLES: BaseColumn(Counter.value, Counter.name, key_value=ARTICLES_COUNTER),
+    Count.USER_ARTICLES: BaseColumn(User.articles_count, User.id),
+    Count.USER_FAVORITES: BaseColumn(User.favorites_count, User.id),
+    Count.TAG_ARTICLES: BaseColumn(Tag.articles_count, Tag.id),
+    Count.ARTICLE_FAVORITES: BaseColumn(Article.favorites_count, Article.id),
 }
 
 

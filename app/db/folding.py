@@ -76,10 +76,9 @@ async def _fold_in(connection: AsyncConnection) -> int:
 
 def _add_statement(kind: Count) -> Update:
     base = BASES[kind]
-    column = base.table.c[base.column]
     key = bindparam("_target") if base.key_value is None else base.key_value
-    statement = update(base.table).where(base.table.c[base.key] == key)
-    return statement.values({column: column + bindparam("_delta")})
+    statement = update(base.column.class_).where(base.key == key)
+    return statement.values({base.column: base.column + bindparam("_delta")})
 
 
 async def anything_to_fold(engine: AsyncEngine) -> bool:
