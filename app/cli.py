@@ -173,6 +173,7 @@ def create_admin(
     """Make a staff account for the admin console (/admin), or make the account with EMAIL staff."""
     from pydantic import TypeAdapter, ValidationError  # noqa: PLC0415
 
+    from app import domain  # noqa: PLC0415
     from app.api.errors import validation_fields  # noqa: PLC0415
     from app.exceptions import ConduitError  # noqa: PLC0415
     from app.schemas.users import Email, NewUser  # noqa: PLC0415
@@ -218,7 +219,9 @@ def create_admin(
         data = NewUser(username=username, email=address, password=password)
     except ValidationError as error:
         refuse_invalid(error)
-    account = asyncio.run(with_context(lambda ctx: users.register(ctx, data, staff=True)))
+    # Registering signs in: the session is listed as this command's until the admin ends it.
+    made_here = domain.SignInClient(user_agent="conduit create-admin", address="")
+    account = asyncio.run(with_context(lambda ctx: users.register(ctx, data, made_here, staff=True)))
     console.print(f"[green]created staff account {account.username} ({account.email})[/green]")
 
 

@@ -6,6 +6,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app import domain
 from app.exceptions import InvalidInput
 from app.schemas.articles import NewArticle, NewComment
 from app.schemas.users import LoginCredentials, NewUser, UserUpdate
@@ -57,6 +58,10 @@ def _claims(ctx: AppContext, token: str) -> TokenClaims:
     return ctx.tokens.decode(token)
 
 
+# The sessions seeding signs in with (each demo user sees one in their list of sessions).
+SEEDING = domain.SignInClient(user_agent="conduit seed", address="")
+
+
 async def seed(
     ctx: AppContext, *, articles_per_user: int = 4, progress: Callable[[int], None] | None = None
 ) -> SeedReport:
@@ -70,7 +75,7 @@ async def seed(
     for name, bio in AUTHORS:
         try:
             account = await users.register(
-                ctx, NewUser(username=name, email=f"{name}@example.com", password=DEMO_PASSWORD)
+                ctx, NewUser(username=name, email=f"{name}@example.com", password=DEMO_PASSWORD), SEEDING
             )
         except InvalidInput:
             return SeedReport(users=0, articles=0, created=False)
@@ -107,6 +112,6 @@ async def seed(
 async def demo_login(ctx: AppContext) -> str:
     """A token for the first demo user (handy for trying the API)."""
     account = await users.login(
-        ctx, LoginCredentials(email=f"{AUTHORS[0][0]}@example.com", password=DEMO_PASSWORD)
+        ctx, LoginCredentials(email=f"{AUTHORS[0][0]}@example.com", password=DEMO_PASSWORD), SEEDING
     )
     return account.token

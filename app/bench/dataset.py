@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.bench.scales import PROLIFIC_USER, RANDOM_SEED, READER_USER, Scale
+from app.bench.scales import BENCH_SESSIONS, PROLIFIC_USER, RANDOM_SEED, READER_USER, Scale
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 SPAN = timedelta(days=730)
@@ -149,7 +149,18 @@ class Dataset:
             self._follows_rows(),
             self._comments(),
             self._counters(),
+            self._sessions(),
         ]
+
+    def _sessions(self) -> TableRows:
+        """The sessions the benchmark's tokens name (``scales.BENCH_SESSIONS``)."""
+
+        def rows() -> Iterator[tuple[object, ...]]:
+            for user_id, session_id in BENCH_SESSIONS.items():
+                yield (session_id, user_id, EPOCH, EPOCH, "conduit bench", "127.0.0.1")
+
+        columns = ("id", "user_id", "created_at", "last_used_at", "user_agent", "client_address")
+        return TableRows("sessions", columns, len(BENCH_SESSIONS), rows)
 
     def _users(self) -> TableRows:
         scale = self.scale
@@ -164,11 +175,11 @@ class Dataset:
                 joined = EPOCH - timedelta(days=30) + timedelta(seconds=user_id)
                 yield (
                     *(user_id, username(user_id), f"{username(user_id)}@bench.example", NOT_A_PASSWORD_HASH),
-                    *(bio, image, 0, joined, joined, articles[user_id], favorites[user_id]),
+                    *(bio, image, joined, joined, articles[user_id], favorites[user_id]),
                 )
 
         columns = (
-            "id, username, email, password_hash, bio, image, token_version, created_at, updated_at, "
+            "id, username, email, password_hash, bio, image, created_at, updated_at, "
             "articles_count, favorites_count"
         )
         return TableRows("users", tuple(columns.split(", ")), scale.users, rows)

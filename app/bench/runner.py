@@ -18,7 +18,7 @@ from app.bench import cluster, commands, seeding, servers, wrk
 from app.bench.commands import Server
 from app.bench.endpoints import Caller, Endpoint, Request, endpoints, select
 from app.bench.report import Report, Row
-from app.bench.scales import READER_USER, WRITER_USER, Scale
+from app.bench.scales import BENCH_SESSIONS, READER_USER, WRITER_USER, Scale
 from app.bench.statements import probe
 from app.security.tokens import TokenClaims, TokenCodec
 from config import Settings, load_settings
@@ -150,8 +150,12 @@ def run(options: Options, console: Console) -> Report:
     )
     codec = TokenCodec(settings)
     tokens = {
-        Caller.READER.value: codec.issue(TokenClaims(user_id=READER_USER, token_version=0)),
-        Caller.WRITER.value: codec.issue(TokenClaims(user_id=WRITER_USER, token_version=0)),
+        Caller.READER.value: codec.issue(
+            TokenClaims(user_id=READER_USER, session_id=BENCH_SESSIONS[READER_USER])
+        ),
+        Caller.WRITER.value: codec.issue(
+            TokenClaims(user_id=WRITER_USER, session_id=BENCH_SESSIONS[WRITER_USER])
+        ),
     }
     chosen: list[Endpoint] = select(endpoints(options.scale), list(options.endpoints))
     report = Report(meta=_meta(options, engine))

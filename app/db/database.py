@@ -81,6 +81,17 @@ class Database:
         """Run ``work`` in a write transaction, committed before this returns."""
         return await self._run(work, write=True, snapshot=False)
 
+    async def bookkeeping(self, statement: Executable) -> None:
+        """Run one statement in a write transaction of its own that is not a unit of work: for data
+        that no cached answer depends on (when a session was last used). So it does not raise the
+        response cache's generation (which would empty every process's cache each time), and it is
+        not retried: the data is written again at its next occasion."""
+        async with self.engine.connect() as connection:
+            if self.engine.dialect.name == "sqlite":
+                await connection.execution_options(**{SQLITE_BEGIN_IMMEDIATE: True})
+            async with connection.begin():
+                await connection.execute(statement)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 

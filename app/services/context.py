@@ -12,6 +12,7 @@ from app.events.streams import StreamLimiter
 from app.security.passwords import PasswordHashing
 from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenCodec
+from app.services.activity import SessionActivity
 from config import Settings
 
 
@@ -24,12 +25,14 @@ class AppContext:
     events: EventBus
     streams: StreamLimiter
     limits: RateLimits
+    activity: SessionActivity
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppContext:
+        db = Database(create_engine(settings), retry_attempts=settings.db_retry_attempts)
         return cls(
             settings=settings,
-            db=Database(create_engine(settings), retry_attempts=settings.db_retry_attempts),
+            db=db,
             passwords=PasswordHashing(settings),
             tokens=TokenCodec(settings),
             events=_event_bus(settings),
@@ -37,6 +40,7 @@ class AppContext:
                 per_process=settings.events_max_streams, per_user=settings.events_max_streams_per_user
             ),
             limits=RateLimits(settings),
+            activity=SessionActivity(db),
         )
 
     async def start(self) -> None:
@@ -45,6 +49,7 @@ class AppContext:
     async def close(self) -> None:
         await self.events.stop()
         await self.limits.close()
+        await self.activity.settle()
         await self.db.dispose()
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import domain
 from app.db.models import Article, Comment, User
-from app.db.repositories import articles, audit, comments, users
+from app.db.repositories import articles, audit, comments, sessions, users
 from app.db.types import utc_now
 from app.events.model import Event, EventType
 from app.exceptions import Forbidden, InvalidInput, NotFound
@@ -102,15 +102,15 @@ async def deactivate_users(ctx: AppContext, claims: TokenClaims, user_ids: Seque
             raise InvalidInput("you cannot deactivate yourself")
         if not user.is_active:
             return None
-        changes = {"is_active": False, "token_version": user.token_version + 1, "updated_at": utc_now()}
-        await users.update_fields(session, user, changes)
+        await users.update_fields(session, user, {"is_active": False, "updated_at": utc_now()})
+        await sessions.end_all(session, user.id)
         return _Done("deactivate", "user", user.id, {"username": user.username})
 
     return await _moderate(ctx, claims, user_ids, change)
 
 
 async def reactivate_users(ctx: AppContext, claims: TokenClaims, user_ids: Sequence[int]) -> int:
-    """They can sign in again (the tokens they held before stay revoked)."""
+    """They can sign in again (the sessions they had before stay ended)."""
 
     async def change(session: AsyncSession, _staff: User, user_id: int) -> _Done | None:
         user = await _user(session, user_id)

@@ -23,6 +23,9 @@ templates.env.filters["date"] = lambda value: (
     value.strftime("%B %-d, %Y") if isinstance(value, datetime) else ""
 )
 templates.env.globals["search_max"] = SEARCH_MAX
+templates.env.filters["datetime"] = lambda value: (
+    value.strftime("%B %-d, %Y %H:%M UTC") if isinstance(value, datetime) else ""
+)
 templates.env.filters["isodate"] = lambda value: value.isoformat() if isinstance(value, datetime) else ""
 
 

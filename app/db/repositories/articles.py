@@ -34,14 +34,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
 from app import domain
 from app.db.direct import RowReader
 from app.db.models import Article, ArticleTag, Counter, Favorite, Follow, Tag, User
-from app.db.repositories import search
+from app.db.repositories import search, sessions
 from app.db.repositories._upsert import insert_or_ignore
 
 ARTICLES_COUNTER = "articles"
@@ -68,10 +67,10 @@ class ArticleFilter:
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """Who is looking, as their token says; checked against the stored user in the same statement."""
+    """Who is looking, as their token says; checked against their session in the same statement."""
 
     id: int
-    token_version: int
+    session_id: str
 
 
 # Statements are built once per shape (which filters, signed in or not, engine) with bound
@@ -81,11 +80,10 @@ AUTHOR = bindparam("author", type_=String)  # lower-cased
 FAVORITED_BY = bindparam("favorited_by", type_=String)  # lower-cased
 FEED_OF = bindparam("feed_of", type_=BigInteger)
 VIEWER_ID = bindparam("viewer_id", type_=BigInteger)
-VIEWER_VERSION = bindparam("viewer_version", type_=Integer)
+VIEWER_SESSION = bindparam("viewer_session", type_=String)
 LIMIT = bindparam("limit", type_=Integer)
 OFFSET = bindparam("offset", type_=Integer)
 PAGE_END = bindparam("page_end", type_=Integer)
-_Caller = aliased(User, name="caller")
 
 
 def _params(
@@ -97,7 +95,7 @@ def _params(
         "favorited_by": filters.favorited_by.lower() if filters.favorited_by is not None else None,
         "feed_of": filters.feed_of,
         "viewer_id": viewer.id if viewer else None,
-        "viewer_version": viewer.token_version if viewer else None,
+        "viewer_session": viewer.session_id if viewer else None,
         "limit": limit,
         "offset": offset,
         "page_end": limit + offset,
@@ -214,9 +212,7 @@ def _view_columns(*, signed_in: bool, with_body: bool) -> list[Any]:
         following: ColumnElement[bool] = exists().where(
             Follow.follower_id == VIEWER_ID, Follow.followee_id == Article.author_id
         )
-        viewer_valid: ColumnElement[bool] = exists().where(
-            _Caller.id == VIEWER_ID, _Caller.token_version == VIEWER_VERSION, _Caller.is_active.is_(True)
-        )
+        viewer_valid = sessions.live(VIEWER_ID, VIEWER_SESSION)
     else:
         favorited = following = false()
         viewer_valid = true()
@@ -348,7 +344,7 @@ async def find_view(
 async def get_view(session: AsyncSession, article_id: int, *, viewer_id: int) -> domain.Article | None:
     """The full article with body, as ``viewer_id`` (already checked) sees it; ``None`` if a
     concurrent writer deleted it meanwhile."""
-    params = {**_params(ArticleFilter(), Viewer(viewer_id, 0)), "article_id": article_id}
+    params = {**_params(ArticleFilter(), Viewer(viewer_id, "")), "article_id": article_id}
     statement = _view_statement(False, True)
     row = (await (await session.connection()).execute(statement, params)).mappings().one_or_none()
     if row is None:

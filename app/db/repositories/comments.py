@@ -8,16 +8,13 @@ from typing import Any
 
 from sqlalchemy import Select, String, and_, bindparam, delete, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from app import domain
 from app.db.direct import RowReader
 from app.db.models import Article, Comment, Follow, User
-from app.db.repositories.articles import VIEWER_ID, VIEWER_VERSION, Viewer
-
-# Built once with bound parameters (see the articles repository), reused by every request.
-_Caller = aliased(User, name="caller")
+from app.db.repositories import sessions
+from app.db.repositories.articles import VIEWER_ID, VIEWER_SESSION, Viewer
 
 
 def _comment_columns(*, signed_in: bool) -> list[Any]:
@@ -25,9 +22,7 @@ def _comment_columns(*, signed_in: bool) -> list[Any]:
         following: ColumnElement[bool] = exists().where(
             Follow.follower_id == VIEWER_ID, Follow.followee_id == Comment.author_id
         )
-        viewer_valid: ColumnElement[bool] = exists().where(
-            _Caller.id == VIEWER_ID, _Caller.token_version == VIEWER_VERSION, _Caller.is_active.is_(True)
-        )
+        viewer_valid = sessions.live(VIEWER_ID, VIEWER_SESSION)
     else:
         following, viewer_valid = false(), true()
     return [
@@ -72,7 +67,7 @@ def _view_statement() -> Select[Any]:
 def _viewer_params(viewer: Viewer | None) -> dict[str, Any]:
     return {
         "viewer_id": viewer.id if viewer else None,
-        "viewer_version": viewer.token_version if viewer else None,
+        "viewer_session": viewer.session_id if viewer else None,
     }
 
 
@@ -105,7 +100,7 @@ async def list_for_slug(
 
 async def get_view(session: AsyncSession, comment_id: int, *, viewer_id: int) -> domain.Comment:
     """The comment as ``viewer_id`` (already checked) sees it."""
-    params = {**_viewer_params(Viewer(viewer_id, 0)), "comment_id": comment_id}
+    params = {**_viewer_params(Viewer(viewer_id, "")), "comment_id": comment_id}
     row = (await (await session.connection()).execute(_view_statement(), params)).mappings().one()
     return _to_view(row)
 
