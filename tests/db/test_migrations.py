@@ -530,3 +530,96 @@ BACKFILLED = (2, 1, 1, 3, 2, 2)
 
 def _read_backfills(connection: Connection) -> tuple[Any, ...]:
     return tuple(connection.execute(BACKFILLS).one())
+
+
+# --- sessions, and ids never reused (0007) ----------------------------------------------------------
+
+BEFORE_SESSIONS = SCRIPTS.get_revision("0007").down_revision
+NEVER_REUSED = ("users", "articles", "comments")
+A_SESSION = (
+    "INSERT INTO sessions (id, user_id, created_at, last_used_at, user_agent, client_address)"
+    " VALUES ('s1', 1, '2026-12-01', '2026-12-01', 'agent', '127.0.0.1')"
+)
+OWNED_ROWS = text(
+    "SELECT (SELECT count(*) FROM follows), (SELECT count(*) FROM articles), (SELECT count(*) FROM comments),"
+    " (SELECT count(*) FROM favorites), (SELECT count(*) FROM article_tags)"
+)
+
+
+def _autoincrement_tables(connection: Connection) -> set[str]:
+    rows = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all()
+    return {name for name, sql in rows if "AUTOINCREMENT" in sql}
+
+
+def _owned_rows_after_deleting_user(url: str, user_id: int) -> tuple[int, ...]:
+    """Deletes a user with foreign keys enforced, as the app has them; what is left of what they owned."""
+    _execute(
+        url,
+        *(["PRAGMA foreign_keys=ON"] if url.startswith("sqlite") else []),
+        f"DELETE FROM users WHERE id = {user_id}",
+    )
+    return tuple(_run(url, lambda connection: tuple(connection.execute(OWNED_ROWS).one())))
+
+
+def test_the_sessions_migration_keeps_every_row_and_reference_up_and_down(empty_database_url: str) -> None:
+    url = empty_database_url
+    migrations.upgrade(url, PREVIOUS_HEAD)
+    _run(url, _write_rows)
+    migrations.upgrade(url, BEFORE_SESSIONS)
+
+    migrations.upgrade(url)
+    assert _run(url, _read_rows) == _kept(ROWS)
+    assert _run(url, _read_backfills) == BACKFILLED
+    assert _search_titles(url, "believe") == ["How to train your dragon"]  # the search index kept
+    if url.startswith("sqlite"):
+        assert _run(url, _autoincrement_tables) >= set(NEVER_REUSED)
+    _execute(url, A_SESSION)
+
+    migrations.downgrade(url, BEFORE_SESSIONS)
+    assert _run(url, _read_rows) == _kept(ROWS)
+    assert "sessions" not in _tables(url)
+    versions = _run(
+        url, lambda connection: connection.execute(text("SELECT token_version FROM users")).scalars().all()
+    )
+    assert versions == [0, 0]  # every token from before had to sign in again anyway
+    if url.startswith("sqlite"):
+        assert _run(url, _autoincrement_tables).isdisjoint(NEVER_REUSED)
+
+    migrations.upgrade(url)
+    migrations.check(url)
+    assert _run(url, _read_rows) == _kept(ROWS)
+    _execute(url, "UPDATE articles SET title = 'Volcanoes' WHERE id = 2")
+    assert _search_titles(url, "volcano") == ["Volcanoes"]  # 0004's triggers survived both copies
+    # The foreign keys survived both copies: a user's follows, articles (with their tags, favorites
+    # and comments) and comments go with them. ann (2) is followed by jake (1), wrote "caves" (1 tag,
+    # jake's comment), commented on and favorited jake's article (2 tags).
+    assert _owned_rows_after_deleting_user(url, 2) == (0, 1, 0, 0, 2)
+    assert _owned_rows_after_deleting_user(url, 1) == (0, 0, 0, 0, 0)
+
+
+def test_sqlite_never_hands_out_a_deleted_users_id_again_after_the_migration(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ids.sqlite3'}"
+    migrations.upgrade(url, PREVIOUS_HEAD)
+    _run(url, _write_rows)
+    migrations.upgrade(url)
+    _execute(
+        url,
+        "DELETE FROM sessions",
+        "DELETE FROM comments",
+        "DELETE FROM favorites",
+        "DELETE FROM follows",
+        "DELETE FROM article_tags",
+        "DELETE FROM articles",
+        "DELETE FROM users WHERE id = 2",
+    )
+
+    _execute(
+        url,
+        "INSERT INTO users (username, email, password_hash, created_at, updated_at)"
+        " VALUES ('next', 'next@example.com', 'x', '2026-12-02', '2026-12-02')",
+    )
+
+    ids = _run(
+        url, lambda connection: connection.execute(text("SELECT id FROM users ORDER BY id")).scalars().all()
+    )
+    assert ids == [1, 3]
