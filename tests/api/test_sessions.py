@@ -327,3 +327,30 @@ async def test_a_use_another_process_recorded_within_the_minute_is_not_written_a
 
     (session,) = await sessions_of(client, user["token"])
     assert session["lastUsedAt"].startswith(first.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+async def test_the_session_endpoints_are_in_the_openapi_document(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    paths = document["paths"]
+
+    expected = {
+        ("post", "/api/users/logout"): {"204", "401"},
+        ("get", "/api/user/sessions"): {"200", "401"},
+        ("delete", "/api/user/sessions"): {"204", "401"},
+        ("delete", "/api/user/sessions/{id}"): {"204", "401", "404"},
+    }
+    for (method, path), statuses in expected.items():
+        operation = paths[path][method]
+        assert statuses <= set(operation["responses"]), (method, path)
+        assert operation["security"] == [{"Token": []}]
+        assert operation["description"].startswith("Conduit extension.")
+    listing = paths["/api/user/sessions"]["get"]["responses"]["200"]["content"]
+    assert next(iter(listing.values()))["schema"] == {"$ref": "#/components/schemas/SessionsResponse"}
+    assert set(document["components"]["schemas"]["SessionOut"]["required"]) == {
+        "id",
+        "createdAt",
+        "lastUsedAt",
+        "userAgent",
+        "clientAddress",
+        "current",
+    }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response, status
 
 from app.api.deps import Caller, Context, SignInFrom
 from app.api.responses import errors
@@ -76,7 +78,7 @@ async def list_sessions(ctx: Context, caller: Caller) -> SessionsResponse:
 
 
 @router.delete(
-    "/user/sessions/{session_id}",
+    "/user/sessions/{id}",
     name="users:end-session",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
@@ -85,7 +87,7 @@ async def list_sessions(ctx: Context, caller: Caller) -> SessionsResponse:
     description="Conduit extension. Its token gets 401 from now on (the caller's own, if it is named). "
     "404 if the caller has no session with this id.",
 )
-async def end_session(session_id: str, ctx: Context, caller: Caller) -> None:
+async def end_session(session_id: Annotated[str, Path(alias="id")], ctx: Context, caller: Caller) -> None:
     await sessions.end(ctx, caller, session_id)
 
 
