@@ -354,3 +354,35 @@ async def test_the_session_endpoints_are_in_the_openapi_document(client: httpx.A
         "clientAddress",
         "current",
     }
+
+
+@pytest.mark.parametrize(
+    "meanwhile",
+    [
+        "UPDATE users SET is_active = false WHERE email = :email",
+        "UPDATE users SET password_hash = 'changed' WHERE email = :email",
+    ],
+    ids=["deactivated", "password changed"],
+)
+async def test_a_login_whose_account_changed_while_the_password_was_checked_starts_no_session(
+    client: httpx.AsyncClient, context: AppContext, monkeypatch: pytest.MonkeyPatch, meanwhile: str
+) -> None:
+    # Deactivation and a password change end every session; a login that checked the old state
+    # must not slip a new one in after them.
+    user = await register(client)
+    verify = context.passwords.verify
+
+    async def verify_while_the_account_changes(stored: str | None, password: str) -> bool:
+        async with context.db.engine.begin() as connection:
+            await connection.execute(text(meanwhile), {"email": user["email"]})
+        return await verify(stored, password)
+
+    monkeypatch.setattr(context.passwords, "verify", verify_while_the_account_changes)
+    response = await client.post(
+        "/api/users/login", json={"user": {"email": user["email"], "password": PASSWORD}}
+    )
+
+    assert response.status_code == 401
+    async with context.db.engine.connect() as connection:
+        query = text("SELECT count(*) FROM sessions WHERE user_id = :id")
+        assert (await connection.execute(query, {"id": user_id_of(user["token"])})).scalar_one() == 1
