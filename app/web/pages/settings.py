@@ -84,10 +84,11 @@ async def settings_page(request: Request, ctx: Context, visitor: SignedIn) -> Re
 
 @router.post("/settings/sessions/{session_id}/end", name="pages:settings-end-session")
 async def end_session(request: Request, ctx: Context, visitor: MaybeVisitor, session_id: str) -> Response:
-    """ "Sign out" of one session; this browser's own signs this browser out."""
+    """Ends one session (its "Sign out" button); ending this browser's own signs this browser out."""
     if visitor is None:
         return sign_in_redirect(request, "/settings")
-    with contextlib.suppress(NotFound):  # ended meanwhile (another tab, another device): done anyway
+    # Ended meanwhile (another tab, another device, this very session): done anyway.
+    with contextlib.suppress(NotFound, NotAuthenticated):
         await sessions.end(ctx, visitor.claims, session_id)
     if session_id == visitor.claims.session_id:
         return _signed_out(request)
@@ -96,7 +97,7 @@ async def end_session(request: Request, ctx: Context, visitor: MaybeVisitor, ses
 
 @router.post("/settings/sessions/end-others", name="pages:settings-end-other-sessions")
 async def end_other_sessions(request: Request, ctx: Context, visitor: MaybeVisitor) -> Response:
-    """ "Sign out everywhere else": every session but this browser's ends."""
+    """Ends every session but this browser's ("Sign out everywhere else")."""
     if visitor is None:
         return sign_in_redirect(request, "/settings")
     try:
