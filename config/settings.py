@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Annotated
 
 from limits import parse_many
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEVELOPMENT_JWT_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105 - refused outside dev/test
@@ -48,7 +48,12 @@ def _default_log_format(values: dict[str, object]) -> LogFormat:
 class Settings(BaseSettings):
     """All configuration of a Conduit process. Field names map to upper-case environment variables."""
 
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+    # ``hide_input_in_errors``: a validation error would otherwise quote the values it was given (for
+    # an error of the whole model, all of them: JWT_SECRET, the passwords in DATABASE_URL and
+    # REDIS_URL) in its message, and so in every traceback and log line that shows it.
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     app_env: AppEnv = AppEnv.DEVELOPMENT
 
@@ -245,6 +250,19 @@ def load_settings(**overrides: object) -> Settings:
         }
         settings = settings.model_copy(update=cheaper)
     return settings
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One line per invalid setting, naming its variable and saying what is wrong, never its value."""
+    lines = []
+    for problem in error.errors(include_url=False, include_context=False, include_input=False):
+        if problem["type"] == "default_factory_not_called":  # a consequence of another error
+            continue
+        message = problem["msg"].removeprefix("Value error, ")
+        variable = "_".join(str(part) for part in problem["loc"]).upper()
+        # Our own rules name their variable in the message (those of the whole model have no ``loc``).
+        lines.append(message if message.startswith(variable) else f"{variable}: {message}")
+    return lines
 
 
 @lru_cache(maxsize=1)
