@@ -28,6 +28,13 @@ class EventsBackend(StrEnum):
     POSTGRES = "postgres"
 
 
+class SqliteSynchronous(StrEnum):
+    """How SQLite syncs commits to disk (``PRAGMA synchronous``; the journal is always WAL)."""
+
+    FULL = "FULL"  # every commit is on disk before it is acknowledged
+    NORMAL = "NORMAL"  # faster; the last commits before a power loss or OS crash can be lost
+
+
 class AppEnv(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
@@ -72,6 +79,9 @@ class Settings(BaseSettings):
     db_idle_in_transaction_timeout_ms: int = Field(default=10000, ge=0)
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    # FULL: a commit the app acknowledged (a 2xx) survives a power loss. With WAL, NORMAL syncs only
+    # at checkpoints, so the last acknowledged commits could be lost; only for data that can be.
+    sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.FULL
     db_retry_attempts: int = Field(default=3, ge=1, le=20)
     db_echo: bool = False
 
@@ -176,6 +186,11 @@ class Settings(BaseSettings):
         if any(item.amount < 1 for item in items):
             raise ValueError(f"rate limit {value!r} must allow at least one request")
         return value
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _synchronous_in_any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

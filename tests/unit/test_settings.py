@@ -33,6 +33,7 @@ SETTINGS_VARIABLES = [
     "RESPONSE_CACHE_TTL_SECONDS",
     "RESPONSE_CACHE_MAX_ENTRIES",
     "RESPONSE_CACHE_MAX_BODY_BYTES",
+    "SQLITE_SYNCHRONOUS",
 ]
 
 
@@ -381,6 +382,30 @@ def test_a_response_cache_setting_out_of_bounds_is_refused(
     monkeypatch.setenv(variable, value)
 
     with pytest.raises(ValidationError, match=variable.lower()):
+        load_settings()
+
+
+# --- SQLite durability -------------------------------------------------------------------------
+
+
+def test_sqlite_syncs_every_commit_by_default() -> None:
+    assert load_settings().sqlite_synchronous == "FULL"
+
+
+@pytest.mark.parametrize(("value", "level"), [("FULL", "FULL"), ("normal", "NORMAL"), (" Normal ", "NORMAL")])
+def test_sqlite_synchronous_is_read_in_any_case(
+    monkeypatch: pytest.MonkeyPatch, value: str, level: str
+) -> None:
+    monkeypatch.setenv("SQLITE_SYNCHRONOUS", value)
+
+    assert load_settings().sqlite_synchronous == level
+
+
+@pytest.mark.parametrize("value", ["OFF", "EXTRA", "1", ""])
+def test_other_sqlite_synchronous_levels_are_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("SQLITE_SYNCHRONOUS", value)
+
+    with pytest.raises(ValidationError, match="sqlite_synchronous"):
         load_settings()
 
 
