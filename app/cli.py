@@ -142,10 +142,11 @@ def migrate(
 
 @cli.command()
 def seed(articles_per_user: Annotated[int, typer.Option(min=1, max=100)] = 4) -> None:
-    """Load demo users, articles, tags, comments and follows (skipped if already there)."""
+    """Load demo users, articles, tags, comments and follows, and a demo staff account for /admin
+    (each skipped if already there). Development and test only: refused in staging and production."""
     from rich.progress import Progress  # noqa: PLC0415
 
-    from app.demo_data import AUTHORS, DEMO_PASSWORD  # noqa: PLC0415
+    from app.demo_data import AUTHORS, DEMO_PASSWORD, DEMO_STAFF_EMAIL  # noqa: PLC0415
     from app.demo_data import seed as seed_demo  # noqa: PLC0415
     from app.services.context import AppContext  # noqa: PLC0415
 
@@ -170,9 +171,12 @@ def seed(articles_per_user: Annotated[int, typer.Option(min=1, max=100)] = 4) ->
             await context.close()
         if report.created:
             console.print(f"[green]seeded {report.users} users and {report.articles} articles[/green]")
+        elif report.staff_created:
+            console.print("demo data already present; added the demo staff account")
         else:
             console.print("demo data already present; nothing written")
         console.print(f"demo sign-in: {AUTHORS[0][0]}@example.com / {DEMO_PASSWORD}")
+        console.print(f"staff sign-in, for /admin: {DEMO_STAFF_EMAIL} / {DEMO_PASSWORD}")
 
     asyncio.run(run())
 

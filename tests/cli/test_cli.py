@@ -1,8 +1,8 @@
 """The ``conduit`` command line, run for real as subprocesses (``python -m app ...``) against a fresh
 SQLite file: ``migrate``, ``check`` (and its failures: unreachable database, unsafe production
-configuration), ``seed`` (and that a second run writes nothing, and that staging and production
-refuse it), ``--help`` and ``serve``; an invalid setting is reported one line each, without a
-traceback and without the value of any secret.
+configuration), ``seed`` (with its staff account, and that a second run writes nothing, and that
+staging and production refuse it), ``--help`` and ``serve``; an invalid setting is reported one line
+each, without a traceback and without the value of any secret.
 """
 
 from __future__ import annotations
@@ -161,11 +161,13 @@ def test_seed_creates_the_demo_users_and_articles(migrated: dict[str, str], data
 
     assert seed.returncode == 0, _said(seed)
     assert f"seeded {len(AUTHORS)} users and {2 * len(AUTHORS)} articles" in _said(seed)
+    assert "demo sign-in: alice@example.com / conduit-demo" in _said(seed)
+    assert "staff sign-in, for /admin: admin@example.com / conduit-demo" in _said(seed)
     with sqlite3.connect(database_file) as connection:
-        usernames = [name for (name,) in connection.execute("SELECT username FROM users ORDER BY id")]
+        users = connection.execute("SELECT username, is_staff FROM users ORDER BY id").fetchall()
         articles = connection.execute("SELECT count(*) FROM articles").fetchone()[0]
         tags = connection.execute("SELECT count(*) FROM tags WHERE articles_count > 0").fetchone()[0]
-    assert usernames == [name for name, _bio in AUTHORS]
+    assert users == [*((name, 0) for name, _bio in AUTHORS), ("admin", 1)]
     assert articles == 2 * len(AUTHORS)
     assert tags >= 1
 
