@@ -147,7 +147,8 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
             await articles.add_tags(
                 session, article.id, wanted - current, counted=counted, article_created_at=article.created_at
             )
-        article.updated_at = utc_now()
+        if given:  # a body with no field of the update (unknown ones are ignored) changes nothing
+            article.updated_at = utc_now()
         if data.title is not None and slugs.base_slug(data.title) != slugs.base_slug(old_title):
             await _claim_slug(session, article, data.title)
         await session.flush()

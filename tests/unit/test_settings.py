@@ -8,7 +8,12 @@ import pytest
 from pydantic import ValidationError
 
 from config import AppEnv, load_settings
-from config.settings import DEFAULT_DATABASE_URL, DEVELOPMENT_JWT_SECRET, MIN_JWT_SECRET_LENGTH
+from config.settings import (
+    DEFAULT_DATABASE_URL,
+    DEVELOPMENT_JWT_SECRET,
+    MIN_JWT_SECRET_LENGTH,
+    describe_errors,
+)
 
 STRONG_SECRET = "s" * MIN_JWT_SECRET_LENGTH
 POSTGRES_URL = "postgresql+asyncpg://conduit:secret@db.internal/conduit"
@@ -28,6 +33,7 @@ SETTINGS_VARIABLES = [
     "RESPONSE_CACHE_TTL_SECONDS",
     "RESPONSE_CACHE_MAX_ENTRIES",
     "RESPONSE_CACHE_MAX_BODY_BYTES",
+    "SQLITE_SYNCHRONOUS",
 ]
 
 
@@ -377,3 +383,77 @@ def test_a_response_cache_setting_out_of_bounds_is_refused(
 
     with pytest.raises(ValidationError, match=variable.lower()):
         load_settings()
+
+
+# --- SQLite durability -------------------------------------------------------------------------
+
+
+def test_sqlite_syncs_every_commit_by_default() -> None:
+    assert load_settings().sqlite_synchronous == "FULL"
+
+
+@pytest.mark.parametrize(("value", "level"), [("FULL", "FULL"), ("normal", "NORMAL"), (" Normal ", "NORMAL")])
+def test_sqlite_synchronous_is_read_in_any_case(
+    monkeypatch: pytest.MonkeyPatch, value: str, level: str
+) -> None:
+    monkeypatch.setenv("SQLITE_SYNCHRONOUS", value)
+
+    assert load_settings().sqlite_synchronous == level
+
+
+@pytest.mark.parametrize("value", ["OFF", "EXTRA", "1", ""])
+def test_other_sqlite_synchronous_levels_are_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("SQLITE_SYNCHRONOUS", value)
+
+    with pytest.raises(ValidationError, match="sqlite_synchronous"):
+        load_settings()
+
+
+# --- errors never quote a secret ----------------------------------------------------------------
+
+PRODUCTION_WITH_SECRETS = {
+    "APP_ENV": "production",
+    "DATABASE_URL": "postgresql+asyncpg://conduit:pg-password-in-url@db.internal/conduit",
+    "REDIS_URL": "redis://:redis-password-in-url@cache.internal:6379/0",
+    "ALLOWED_HOSTS": "conduit.example",
+}
+SECRETS = ("short-jwt-secret", "pg-password-in-url", "redis-password-in-url")
+
+
+@pytest.mark.parametrize(
+    ("invalid", "expected"),
+    [
+        # A rule of the whole model: pydantic's message quoted every value it was given.
+        (
+            {"JWT_SECRET": "short-jwt-secret"},
+            ["JWT_SECRET must be set to a random value of at least 32 characters when APP_ENV=production"],
+        ),
+        # Fields that carry a secret, and one that does not.
+        (
+            {
+                "JWT_SECRET": STRONG_SECRET,
+                "DATABASE_URL": "mysql://conduit:pg-password-in-url@db.internal/conduit",
+                "REDIS_URL": "http://:redis-password-in-url@cache.internal:6379/0",
+                "DB_POOL_SIZE": "short-jwt-secret",
+            },
+            [
+                "DATABASE_URL must use sqlite+aiosqlite:// or postgresql+asyncpg://",
+                "DB_POOL_SIZE: Input should be a valid integer, unable to parse string as an integer",
+                "REDIS_URL must use redis://, rediss:// or redis+unix://",
+            ],
+        ),
+    ],
+)
+def test_a_settings_error_names_each_invalid_variable_and_quotes_no_value(
+    monkeypatch: pytest.MonkeyPatch, invalid: dict[str, str], expected: list[str]
+) -> None:
+    for variable, value in {**PRODUCTION_WITH_SECRETS, **invalid}.items():
+        monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ValidationError) as caught:
+        load_settings()
+
+    shown = f"{caught.value}\n{caught.value!r}\n" + "\n".join(describe_errors(caught.value))
+    for secret in SECRETS:
+        assert secret not in shown
+    assert describe_errors(caught.value) == expected
