@@ -22,10 +22,16 @@ PUBLIC_EVENTS = frozenset(
         EventType.COMMENT_DELETED,
         EventType.FAVORITES_CHANGED,
         EventType.ARTICLE_PUBLISHED,
+        EventType.ARTICLE_DELETED,
     }
 )
 ARTICLE_EVENTS = frozenset(
-    {EventType.COMMENT_CREATED, EventType.COMMENT_DELETED, EventType.FAVORITES_CHANGED}
+    {
+        EventType.COMMENT_CREATED,
+        EventType.COMMENT_DELETED,
+        EventType.FAVORITES_CHANGED,
+        EventType.ARTICLE_DELETED,
+    }
 )
 RETRY_MILLISECONDS = 3000  # how soon a browser reconnects after losing the stream
 
@@ -43,8 +49,8 @@ class StreamScope:
         """Whether the stream queues ``event`` (decided when it is dispatched)."""
         if event.type is EventType.FOLLOWS_CHANGED:  # internal: refreshes this viewer's feed filter
             return self.viewer_id is not None and event.user_id == self.viewer_id
-        if event.type not in PUBLIC_EVENTS:
-            return False
+        if event.type not in PUBLIC_EVENTS or not event.reaches(self.viewer_id):
+            return False  # e.g. about a hidden article, to anyone but its author
         if self.article is not None:
             return event.type in ARTICLE_EVENTS and event.slug == self.article
         if self.feed is not None:  # "following" is narrowed by `delivers`, once the follows are known
@@ -55,6 +61,10 @@ class StreamScope:
         """Whether a queued event is sent: decided when it is sent, so that a follow committed just
         before a publication (and queued before it) has reloaded the followees by then."""
         return self.feed != "following" or event.author_id in self.followees
+
+    def ends_with(self, event: Event) -> bool:
+        """An article's stream has nothing more to say once the article is gone for its viewer."""
+        return self.article is not None and event.type is EventType.ARTICLE_DELETED
 
 
 class StreamLimiter:
@@ -103,10 +113,12 @@ async def messages(
     heartbeat_seconds: float,
     on_follows_changed: Callable[[], Awaitable[None]] | None = None,
     deliver: Callable[[Event], bool] | None = None,
+    ends_with: Callable[[Event], bool] | None = None,
 ) -> AsyncGenerator[ServerSentEvent]:
     """The stream: missed events first, then live ones, a heartbeat comment when idle, ``resync``
-    when events were lost, and the end when the bus closes (shutdown). Internal events (follow
-    changes) call ``on_follows_changed`` and are never sent; ``deliver`` has the last word on the others."""
+    when events were lost, and the end when the bus closes (shutdown) or after an event that
+    ``ends_with`` says is the last. Internal events (follow changes) call ``on_follows_changed`` and
+    are never sent; ``deliver`` has the last word on the others."""
 
     async def message(event: Event) -> ServerSentEvent | None:
         if event.type is EventType.FOLLOWS_CHANGED:
@@ -122,6 +134,8 @@ async def messages(
         for event in missed:
             if (replayed := await message(event)) is not None:
                 yield replayed
+                if ends_with is not None and ends_with(event):
+                    return
         while True:
             try:
                 # Not wait_for: on 3.11 it wraps every wait in a new task (a cost per message per
@@ -137,5 +151,7 @@ async def messages(
                 yield ServerSentEvent(event="resync", data={"type": "resync"})
             elif (live := await message(item)) is not None:
                 yield live
+                if ends_with is not None and ends_with(item):
+                    return
     finally:
         bus.unsubscribe(subscription)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncGenerator, AsyncIterator
 
 import pytest
 from fastapi.sse import ServerSentEvent
 
 from app.events.bus import InProcessBus
-from app.events.model import Event, EventType
+from app.events.model import Audience, Event, EventType
 from app.events.streams import RETRY_MILLISECONDS, StreamLimiter, StreamScope, messages
 from app.exceptions import TooManyRequests
 
@@ -32,6 +33,15 @@ def _published(author_id: int, slug: str = "new") -> Event:
     return Event(
         type=EventType.ARTICLE_PUBLISHED, slug=slug, author=f"author{author_id}", author_id=author_id
     )
+
+
+def _of_hidden(event: Event, author_id: int = ALICE_ID) -> Event:
+    """``event`` as the writer addresses it when its article is hidden: to the author only."""
+    return dataclasses.replace(event, author_id=author_id, audience=Audience.AUTHOR)
+
+
+def _deleted(slug: str = "dragons", audience: Audience = Audience.PUBLIC) -> Event:
+    return Event(type=EventType.ARTICLE_DELETED, slug=slug, author_id=ALICE_ID, audience=audience)
 
 
 def _follows_changed(user_id: int = VIEWER_ID) -> Event:
@@ -61,6 +71,7 @@ async def _stream(
         heartbeat_seconds=HEARTBEAT_SECONDS,
         on_follows_changed=reload,
         deliver=scope.delivers,
+        ends_with=scope.ends_with,
     )
     async with contextlib.aclosing(stream):
         connected = await _take(stream)
@@ -124,6 +135,29 @@ def test_a_stream_without_parameters_takes_every_public_event() -> None:
     assert _sent(scope, _comment(1))
     assert _sent(scope, _published(ALICE_ID))
     assert _sent(scope, Event(type=EventType.FAVORITES_CHANGED, slug="x", favorites_count=1))
+
+
+@pytest.mark.parametrize("scope", [StreamScope(), StreamScope(article="dragons")], ids=["all", "article"])
+def test_events_of_a_hidden_article_reach_its_author_only(scope: StreamScope) -> None:
+    comment, favorites = (
+        _comment(1),
+        Event(type=EventType.FAVORITES_CHANGED, slug="dragons", favorites_count=1),
+    )
+
+    for event in (_of_hidden(comment), _of_hidden(favorites), _deleted(audience=Audience.AUTHOR)):
+        assert not _sent(dataclasses.replace(scope), event)  # anonymous
+        assert not _sent(dataclasses.replace(scope, viewer_id=BOB_ID), event)
+        assert _sent(dataclasses.replace(scope, viewer_id=ALICE_ID), event)
+
+
+def test_hiding_an_article_tells_everyone_but_its_author_that_it_is_gone() -> None:
+    hidden = _deleted(audience=Audience.OTHERS)
+
+    assert _sent(StreamScope(), hidden)
+    assert _sent(StreamScope(article="dragons", viewer_id=BOB_ID), hidden)
+    assert not _sent(StreamScope(article="dragons", viewer_id=ALICE_ID), hidden)
+    assert not _sent(StreamScope(article="unicorns"), hidden)
+    assert not _sent(StreamScope(feed="global"), hidden)
 
 
 def test_follow_changes_reach_only_the_viewers_own_streams() -> None:
@@ -224,6 +258,31 @@ async def test_a_stream_reconnecting_with_an_unknown_id_is_told_to_resync_first(
         first = await _take_event(stream)
 
     assert first.event == "resync"
+
+
+async def test_an_article_stream_ends_after_its_article_is_gone() -> None:
+    bus = _bus()
+    async with _stream(bus, StreamScope(article="dragons")) as stream:
+        bus.dispatch(_deleted())
+
+        gone = await _take_event(stream)
+        rest = await _rest(stream)
+
+    assert gone.event == "article.deleted"
+    assert gone.data == {"type": "article.deleted", "slug": "dragons"}
+    assert rest == []
+    assert bus.subscriber_count == 0
+
+
+async def test_a_stream_without_parameters_carries_on_after_an_article_is_gone() -> None:
+    bus = _bus()
+    async with _stream(bus, StreamScope()) as stream:
+        bus.dispatch(_deleted())
+        bus.dispatch(_comment(1, slug="unicorns"))
+
+        events = [await _take_event(stream), await _take_event(stream)]
+
+    assert [event.event for event in events] == ["article.deleted", "comment.created"]
 
 
 async def test_a_follow_change_is_not_sent_but_reloads_whom_the_viewer_follows() -> None:

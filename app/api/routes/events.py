@@ -24,6 +24,10 @@ DESCRIPTION = """A `text/event-stream` of events about committed changes, filter
 * `?feed=global`: `article.published` (`slug`, `author`) for every new article; `?feed=following`
   (signed in): only those by authors the caller follows.
 * No parameter: every public event.
+* `article.deleted` (`slug`): the article was deleted, or is no longer shown to the caller; an
+  article's stream then ends.
+
+Events about an article reach only those who may read it (a hidden article: only its author).
 
 Each event has an `id`; a client that reconnects with `Last-Event-ID` receives what it missed, or a
 `resync` event when that is no longer retained (or when it fell too far behind): it should then
@@ -52,6 +56,7 @@ async def open_stream(
                 heartbeat_seconds=ctx.settings.events_heartbeat_seconds,
                 on_follows_changed=partial(live.refresh_followees, ctx, scope),
                 deliver=scope.delivers,
+                ends_with=scope.ends_with,
             )
         finally:
             ctx.events.unsubscribe(subscription)

@@ -414,6 +414,15 @@ async def lock_for_delete(session: AsyncSession, article_id: int) -> bool | None
     return None if row is None else row.hidden_at is None
 
 
+async def share_lock_visibility(session: AsyncSession, article_id: int) -> bool | None:
+    """Whether the article is visible (not hidden), its row share-locked until the transaction ends
+    so that no one hides or shows it meanwhile (PostgreSQL; SQLite has one writer at a time);
+    ``None`` if it is gone. Shared: writers that only read it do not wait for each other."""
+    hidden_at = select(Article.hidden_at).where(Article.id == article_id).with_for_update(read=True)
+    row = (await session.execute(hidden_at)).one_or_none()
+    return None if row is None else row.hidden_at is None
+
+
 async def delete_article(session: AsyncSession, article: Article, *, counted: bool) -> None:
     """Delete the article and stop counting it, and its favorites, if it was ``counted`` (visible;
     tags: see ``remove_tags``). Call ``lock_for_delete`` first."""

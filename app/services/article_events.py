@@ -1,0 +1,46 @@
+"""Events about an article, addressed to whoever may read it when the writer commits.
+
+A hidden article is readable by its author only, so its events go to its author only; hiding it
+sends its readers an ``article.deleted`` instead (and each process then replays its earlier events
+to the author only: ``EventBus.dispatch``). The audience travels with the event, so every process
+filters alike, live and on replay.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import Article
+from app.db.repositories import articles
+from app.events.model import Audience, Event, EventType
+from app.exceptions import NotFound
+from app.services.context import AppContext
+
+
+async def announce(
+    ctx: AppContext, session: AsyncSession, article: Article, kind: EventType, **details: Any
+) -> None:
+    """Stage ``kind`` about ``article`` for everyone, or for its author only while it is hidden.
+
+    Its visibility is read again under a share lock: a concurrent hide either waits for this
+    transaction (whose event then precedes its ``article.deleted``, in commit order) or has
+    committed and is seen here. So no event of a hidden article ever goes out to everyone."""
+    visible = await articles.share_lock_visibility(session, article.id)
+    if visible is None:
+        raise NotFound("article not found")  # deleted meanwhile: as if it had been gone already
+    audience = Audience.PUBLIC if visible else Audience.AUTHOR
+    event = Event(type=kind, slug=article.slug, author_id=article.author_id, audience=audience, **details)
+    await ctx.events.stage(session, event)
+
+
+async def announce_gone(
+    ctx: AppContext, session: AsyncSession, article: Article, *, audience: Audience
+) -> None:
+    """Stage ``article.deleted``: to ``PUBLIC`` when a visible article is deleted, to ``OTHERS``
+    when staff hide it (its author still reads it), to ``AUTHOR`` when a hidden one is deleted."""
+    event = Event(
+        type=EventType.ARTICLE_DELETED, slug=article.slug, author_id=article.author_id, audience=audience
+    )
+    await ctx.events.stage(session, event)
