@@ -68,37 +68,41 @@ class StreamScope:
 
 
 class StreamLimiter:
-    """Caps the streams open in this process, in total and per signed-in user."""
+    """Caps the streams open in this process: in total, and per client. A signed-in client is its
+    user (whichever address they come from); an anonymous one is its address. Signed-in streams do
+    not count against their address: many readers may share one (an office, a carrier's NAT)."""
 
-    def __init__(self, *, per_process: int, per_user: int) -> None:
+    def __init__(self, *, per_process: int, per_user: int, per_address: int) -> None:
         self.per_process = per_process
         self.per_user = per_user
+        self.per_address = per_address
         self._open = 0
-        self._by_user: Counter[int] = Counter()
+        self._by_client: Counter[int | str] = Counter()
 
     @property
     def open_streams(self) -> int:
         return self._open
 
     @contextlib.contextmanager
-    def slot(self, user_id: int | None) -> Iterator[None]:
+    def slot(self, user_id: int | None, *, address: str) -> Iterator[None]:
+        """``address``: the client's, as the app determines it (behind trusted proxies, theirs)."""
         if self._open >= self.per_process:
             raise TooManyRequests(
                 "this server has too many open event streams; try again shortly", retry_after=5
             )
-        if user_id is not None and self._by_user[user_id] >= self.per_user:
-            raise TooManyRequests(f"at most {self.per_user} event streams per user", retry_after=5)
+        client: int | str = address if user_id is None else user_id
+        limit, per = (self.per_address, "client address") if user_id is None else (self.per_user, "user")
+        if self._by_client[client] >= limit:
+            raise TooManyRequests(f"at most {limit} event streams per {per}", retry_after=5)
         self._open += 1
-        if user_id is not None:
-            self._by_user[user_id] += 1
+        self._by_client[client] += 1
         try:
             yield
         finally:
             self._open -= 1
-            if user_id is not None:
-                self._by_user[user_id] -= 1
-                if not self._by_user[user_id]:
-                    del self._by_user[user_id]
+            self._by_client[client] -= 1
+            if not self._by_client[client]:
+                del self._by_client[client]
 
 
 def to_message(event: Event) -> ServerSentEvent:

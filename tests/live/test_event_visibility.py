@@ -10,7 +10,8 @@ once the ``article.published`` of an article made after them (the marker) does.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,8 +23,11 @@ from app.db.models import Article
 from app.security.tokens import TokenClaims
 from app.services import moderation
 from app.services.context import AppContext
+from config import Settings
 from tests.admin.support import article_id, register_staff
+from tests.conftest import make_settings
 from tests.helpers import auth, create_article, register
+from tests.servers import Server, running_servers
 from tests.sse import WAIT_SECONDS, EventStream, Message, StreamingASGITransport, open_events
 
 STREAMS_PER_ADDRESS = 2
@@ -32,8 +36,22 @@ TITLE, NEW_TITLE = "Moderated Marmalade", "Quietly Renamed Quince"
 
 
 @pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url, events_max_streams_per_address=STREAMS_PER_ADDRESS)
+
+
+@pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=StreamingASGITransport(app), base_url="http://testserver") as http:
+    transport = StreamingASGITransport(app, client=(ADDRESS, 123))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+async def elsewhere(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The same app, reached from another client address."""
+    transport = StreamingASGITransport(app, client=(OTHER_ADDRESS, 123))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
 
 
@@ -228,3 +246,61 @@ async def _until_waiting_for_a_lock(context: AppContext, task: asyncio.Task[Any]
             if await probe.scalar(waiting):
                 return
         await asyncio.sleep(0.01)
+
+
+# --- the cap per client address ---------------------------------------------------------------------
+
+
+async def test_anonymous_streams_beyond_the_cap_of_one_address_get_429_while_other_addresses_connect(
+    client: httpx.AsyncClient, elsewhere: httpx.AsyncClient
+) -> None:
+    user = await register(client)
+
+    async with open_events(client), open_events(client):
+        refused = await client.get("/api/events", params={"feed": "global"})
+        async with (
+            open_events(elsewhere),
+            open_events(elsewhere),
+            open_events(client, headers=auth(user["token"])),  # signed in: counted per user instead
+        ):
+            pass
+
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert refused.json() == {
+        "errors": {"body": [f"at most {STREAMS_PER_ADDRESS} event streams per client address"]}
+    }
+    async with open_events(client), open_events(client):
+        pass  # the slots came back when the streams closed
+
+
+# --- behind a proxy: the address is the forwarded one --------------------------------------------------
+
+
+@pytest.fixture
+def server(sqlite_url: str, tmp_path: Path) -> Iterator[Server]:
+    """``conduit serve`` as deployed: it believes X-Forwarded-For from this host (the default)."""
+    limit = {"EVENTS_MAX_STREAMS_PER_ADDRESS": str(STREAMS_PER_ADDRESS)}
+    with running_servers(sqlite_url, tmp_path, **limit) as [running]:
+        yield running
+
+
+async def test_behind_a_trusted_proxy_the_cap_counts_the_forwarded_client_address(server: Server) -> None:
+    def from_address(address: str) -> dict[str, str]:
+        return {"X-Forwarded-For": address}
+
+    async with (
+        httpx.AsyncClient(base_url=server.url, timeout=10) as proxy,
+        open_events(proxy, headers=from_address(ADDRESS)),
+        open_events(proxy, headers=from_address(ADDRESS)),
+    ):
+        refused = await proxy.get("/api/events", headers=from_address(ADDRESS))
+        async with open_events(proxy, headers=from_address(OTHER_ADDRESS)) as other:
+            connected = await other.next_message()
+
+    assert refused.status_code == 429
+    assert refused.json()["errors"]["body"] == [
+        f"at most {STREAMS_PER_ADDRESS} event streams per client address"
+    ]
+    assert connected is not None
+    assert connected.comments == ["connected"]

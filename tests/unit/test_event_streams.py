@@ -19,6 +19,7 @@ from app.exceptions import TooManyRequests
 
 HEARTBEAT_SECONDS = 0.05
 VIEWER_ID, ALICE_ID, BOB_ID = 1, 2, 3
+ADDRESS, OTHER_ADDRESS = "203.0.113.7", "198.51.100.9"
 
 
 def _bus(*, queue_size: int = 3) -> InProcessBus:
@@ -377,10 +378,10 @@ async def test_a_client_going_away_unsubscribes_its_stream() -> None:
 
 
 def test_the_limiter_refuses_a_stream_beyond_the_per_process_limit() -> None:
-    limiter = StreamLimiter(per_process=2, per_user=5)
+    limiter = StreamLimiter(per_process=2, per_user=5, per_address=10)
 
-    with limiter.slot(None), limiter.slot(VIEWER_ID):
-        with pytest.raises(TooManyRequests) as refused, limiter.slot(ALICE_ID):
+    with limiter.slot(None, address=ADDRESS), limiter.slot(VIEWER_ID, address=ADDRESS):
+        with pytest.raises(TooManyRequests) as refused, limiter.slot(ALICE_ID, address=ADDRESS):
             pass
         assert limiter.open_streams == 2
 
@@ -390,21 +391,56 @@ def test_the_limiter_refuses_a_stream_beyond_the_per_process_limit() -> None:
 
 
 def test_the_limiter_refuses_a_user_beyond_their_own_limit_but_not_others() -> None:
-    limiter = StreamLimiter(per_process=10, per_user=2)
+    limiter = StreamLimiter(per_process=10, per_user=2, per_address=10)
 
-    with limiter.slot(VIEWER_ID), limiter.slot(VIEWER_ID):
-        with pytest.raises(TooManyRequests, match="at most 2"), limiter.slot(VIEWER_ID):
+    with limiter.slot(VIEWER_ID, address=ADDRESS), limiter.slot(VIEWER_ID, address=ADDRESS):
+        with pytest.raises(TooManyRequests, match="at most 2"), limiter.slot(VIEWER_ID, address=ADDRESS):
             pass
-        with limiter.slot(ALICE_ID), limiter.slot(None), limiter.slot(None), limiter.slot(None):
+        with (
+            limiter.slot(ALICE_ID, address=ADDRESS),
+            limiter.slot(None, address=ADDRESS),
+            limiter.slot(None, address=ADDRESS),
+            limiter.slot(None, address=ADDRESS),
+        ):
             assert limiter.open_streams == 6
 
 
-def test_a_closed_stream_gives_its_slot_back_even_after_an_error() -> None:
-    limiter = StreamLimiter(per_process=1, per_user=1)
+def test_the_limiter_refuses_an_address_beyond_its_anonymous_limit_but_not_other_addresses() -> None:
+    limiter = StreamLimiter(per_process=10, per_user=5, per_address=2)
 
-    with pytest.raises(RuntimeError), limiter.slot(VIEWER_ID):
+    with limiter.slot(None, address=ADDRESS), limiter.slot(None, address=ADDRESS):
+        refusal = "at most 2 event streams per client address"
+        with pytest.raises(TooManyRequests, match=refusal) as refused, limiter.slot(None, address=ADDRESS):
+            pass
+        with limiter.slot(None, address=OTHER_ADDRESS):
+            assert limiter.open_streams == 3
+
+    assert refused.value.status_code == 429
+    assert refused.value.retry_after > 0
+    with limiter.slot(None, address=ADDRESS), limiter.slot(None, address=ADDRESS):
+        pass  # the slots came back
+
+
+def test_signed_in_streams_count_against_their_user_not_their_address() -> None:
+    limiter = StreamLimiter(per_process=10, per_user=2, per_address=1)
+
+    with (
+        limiter.slot(None, address=ADDRESS),
+        limiter.slot(VIEWER_ID, address=ADDRESS),
+        limiter.slot(VIEWER_ID, address=ADDRESS),
+        limiter.slot(ALICE_ID, address=ADDRESS),
+    ):
+        assert limiter.open_streams == 4
+        with pytest.raises(TooManyRequests, match="per client address"), limiter.slot(None, address=ADDRESS):
+            pass
+
+
+def test_a_closed_stream_gives_its_slot_back_even_after_an_error() -> None:
+    limiter = StreamLimiter(per_process=1, per_user=1, per_address=10)
+
+    with pytest.raises(RuntimeError), limiter.slot(VIEWER_ID, address=ADDRESS):
         raise RuntimeError("the stream broke")
-    with limiter.slot(VIEWER_ID):
+    with limiter.slot(VIEWER_ID, address=ADDRESS):
         assert limiter.open_streams == 1
 
     assert limiter.open_streams == 0

@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.sse import ServerSentEvent
 
 from app.api.deps import Context, StreamCaller
 from app.api.responses import OPTIONAL_AUTH, errors
 from app.api.sse import EVENT_STREAM_CONTENT, EventStreamResponse
 from app.events.streams import Feed, messages
+from app.security.rate_limits import client_address
 from app.services import live
 
 router = APIRouter(tags=["Live updates"])
@@ -36,6 +37,7 @@ Authentication is optional: `Authorization: Token <jwt>`, or the site's session 
 
 
 async def open_stream(
+    request: Request,
     ctx: Context,
     caller: StreamCaller,
     article: Annotated[
@@ -46,7 +48,7 @@ async def open_stream(
 ) -> AsyncIterator[AsyncIterator[ServerSentEvent]]:
     """Checks access and limits before the response starts; releases everything when the stream ends."""
     scope = await live.stream_scope(ctx, caller, article=article, feed=feed)
-    with ctx.streams.slot(scope.viewer_id):
+    with ctx.streams.slot(scope.viewer_id, address=client_address(request)):
         subscription, missed = ctx.events.subscribe(scope.accepts, last_event_id=last_event_id)
         try:
             yield messages(
