@@ -145,7 +145,8 @@ class EventBus(abc.ABC):
 
         def withdrawn(event: Event) -> Event:
             if (
-                event.slug != deleted.slug
+                event.article_id is None
+                or event.article_id != deleted.article_id
                 or event.type is EventType.ARTICLE_DELETED
                 or event.audience is Audience.AUTHOR
             ):

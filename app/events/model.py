@@ -35,9 +35,9 @@ def new_event_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """Something that happened, and who may hear of it. ``author_id`` (the article's author),
-    ``user_id`` and ``audience`` are used to filter streams (feeds, one's own follows, hidden
-    articles) and are not sent to clients."""
+    """Something that happened, and who may hear of it. ``article_id``, ``author_id`` (the
+    article's author), ``user_id`` and ``audience`` are used to filter streams (feeds, one's own
+    follows, hidden articles) and are not sent to clients."""
 
     type: EventType
     slug: str | None = None
@@ -45,6 +45,7 @@ class Event:
     favorites_count: int | None = None
     author: str | None = None
     author_id: int | None = None
+    article_id: int | None = None  # slugs change (a rename) and are reused (after a deletion)
     user_id: int | None = None
     audience: Audience = Audience.PUBLIC
     id: str = field(default_factory=new_event_id)

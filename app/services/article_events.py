@@ -31,8 +31,7 @@ async def announce(
     if visible is None:
         raise NotFound("article not found")  # deleted meanwhile: as if it had been gone already
     audience = Audience.PUBLIC if visible else Audience.AUTHOR
-    event = Event(type=kind, slug=article.slug, author_id=article.author_id, audience=audience, **details)
-    await ctx.events.stage(session, event)
+    await ctx.events.stage(session, _about(article, kind, audience, **details))
 
 
 async def announce_gone(
@@ -40,7 +39,23 @@ async def announce_gone(
 ) -> None:
     """Stage ``article.deleted``: to ``PUBLIC`` when a visible article is deleted, to ``OTHERS``
     when staff hide it (its author still reads it), to ``AUTHOR`` when a hidden one is deleted."""
-    event = Event(
-        type=EventType.ARTICLE_DELETED, slug=article.slug, author_id=article.author_id, audience=audience
+    await ctx.events.stage(session, _about(article, EventType.ARTICLE_DELETED, audience))
+
+
+async def announce_published(
+    ctx: AppContext, session: AsyncSession, article: Article, *, author: str
+) -> None:
+    """Stage ``article.published`` for a new article (never hidden yet: for everyone)."""
+    published = _about(article, EventType.ARTICLE_PUBLISHED, Audience.PUBLIC, author=author)
+    await ctx.events.stage(session, published)
+
+
+def _about(article: Article, kind: EventType, audience: Audience, **details: Any) -> Event:
+    return Event(
+        type=kind,
+        slug=article.slug,
+        article_id=article.id,
+        author_id=article.author_id,
+        audience=audience,
+        **details,
     )
-    await ctx.events.stage(session, event)

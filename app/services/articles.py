@@ -9,7 +9,7 @@ from app.db.models import Article, User
 from app.db.repositories import articles
 from app.db.repositories.articles import ArticleFilter
 from app.db.types import utc_now
-from app.events.model import Audience, Event, EventType
+from app.events.model import Audience, EventType
 from app.exceptions import Forbidden, NotFound, ServiceUnavailable
 from app.schemas.articles import ArticleUpdate, NewArticle
 from app.security.tokens import TokenClaims
@@ -122,10 +122,7 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
         await _claim_slug(session, article, data.title)
         await articles.count_article(session, author_id=author.id, delta=1)
         await articles.add_tags(session, article.id, data.tag_list, article_created_at=now)
-        published = Event(
-            type=EventType.ARTICLE_PUBLISHED, slug=article.slug, author=author.username, author_id=author.id
-        )
-        await ctx.events.stage(session, published)
+        await article_events.announce_published(ctx, session, article, author=author.username)
         return await _view(session, article.id, viewer_id=author.id)
 
     return await ctx.db.write(work)

@@ -205,6 +205,22 @@ async def test_showing_it_again_lets_its_events_reach_everyone_again(
     assert event.json() == {"type": "comment.created", "slug": article["slug"], "commentId": comment_id}
 
 
+async def test_deleting_an_article_tells_its_readers_and_ends_the_streams_watching_it(
+    client: httpx.AsyncClient,
+) -> None:
+    author = await register(client)
+    article = await create_article(client, author["token"], title=TITLE)
+
+    async with open_events(client, article=article["slug"]) as watching:
+        response = await client.delete(f"/api/articles/{article['slug']}", headers=auth(author["token"]))
+        gone = await watching.next_event()
+        ended = await watching.ended()
+
+    assert response.status_code == 204
+    assert gone.json() == {"type": "article.deleted", "slug": article["slug"]}
+    assert ended
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_comment_racing_the_hide_goes_to_the_author_only(
     client: httpx.AsyncClient, context: AppContext
