@@ -24,14 +24,15 @@ async def announce(
 ) -> None:
     """Stage ``kind`` about ``article`` for everyone, or for its author only while it is hidden.
 
-    Its visibility is read again under a share lock: a concurrent hide either waits for this
-    transaction (whose event then precedes its ``article.deleted``, in commit order) or has
+    Its visibility (and slug) is read again under a share lock: a concurrent hide either waits for
+    this transaction (whose event then precedes its ``article.deleted``, in commit order) or has
     committed and is seen here. So no event of a hidden article ever goes out to everyone."""
-    visible = await articles.share_lock_visibility(session, article.id)
-    if visible is None:
+    state = await articles.share_lock_visibility(session, article.id)
+    if state is None:
         raise NotFound("article not found")  # deleted meanwhile: as if it had been gone already
+    visible, slug = state  # the slug too as it is now: renamed meanwhile, it is the new one
     audience = Audience.PUBLIC if visible else Audience.AUTHOR
-    await ctx.events.stage(session, _about(article, kind, audience, **details))
+    await ctx.events.stage(session, _about(article, kind, audience, slug=slug, **details))
 
 
 async def announce_gone(
@@ -51,11 +52,5 @@ async def announce_published(
 
 
 def _about(article: Article, kind: EventType, audience: Audience, **details: Any) -> Event:
-    return Event(
-        type=kind,
-        slug=article.slug,
-        article_id=article.id,
-        author_id=article.author_id,
-        audience=audience,
-        **details,
-    )
+    fields = {"slug": article.slug, **details}
+    return Event(type=kind, article_id=article.id, author_id=article.author_id, audience=audience, **fields)
