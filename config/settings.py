@@ -109,6 +109,7 @@ class Settings(BaseSettings):
     events_heartbeat_seconds: float = Field(default=10.0, gt=0, le=15.0)
     events_max_streams: int = Field(default=5000, ge=1)  # per process
     events_max_streams_per_user: int = Field(default=5, ge=1)
+    events_max_streams_per_address: int = Field(default=20, ge=1)  # anonymous streams per client address
 
     # --- response cache (anonymous API reads; see app/api/response_cache.py) ------------------------
     response_cache_enabled: bool = False

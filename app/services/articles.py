@@ -9,11 +9,11 @@ from app.db.models import Article, User
 from app.db.repositories import articles
 from app.db.repositories.articles import ArticleFilter
 from app.db.types import utc_now
-from app.events.model import Event, EventType
+from app.events.model import Audience, EventType
 from app.exceptions import Forbidden, NotFound, ServiceUnavailable
 from app.schemas.articles import ArticleUpdate, NewArticle
 from app.security.tokens import TokenClaims
-from app.services import slugs
+from app.services import article_events, slugs
 from app.services.context import AppContext
 from app.services.identity import current_user, ensure_current, found_for, viewer_of
 
@@ -26,14 +26,17 @@ async def find(session: AsyncSession, slug: str, *, viewer_id: int | None) -> Ar
     return article
 
 
-async def remove(session: AsyncSession, article: Article) -> None:
-    """Delete the article and stop counting it (if it was counted: visible). Nothing to do if a
-    concurrent delete got there first: the row lock makes the later one see it gone."""
+async def remove(ctx: AppContext, session: AsyncSession, article: Article) -> None:
+    """Delete the article and stop counting it (if it was counted: visible), and tell its readers
+    (a hidden one's: its author). Nothing to do if a concurrent delete got there first: the row
+    lock makes the later one see it gone."""
     visible = await articles.lock_for_delete(session, article.id)
     if visible is None:
         return
     await articles.unlink_all_tags(session, article.id, counted=visible)
     await articles.delete_article(session, article, counted=visible)
+    audience = Audience.PUBLIC if visible else Audience.AUTHOR
+    await article_events.announce_gone(ctx, session, article, audience=audience)
 
 
 async def _view(session: AsyncSession, article_id: int, *, viewer_id: int) -> domain.Article:
@@ -119,10 +122,7 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
         await _claim_slug(session, article, data.title)
         await articles.count_article(session, author_id=author.id, delta=1)
         await articles.add_tags(session, article.id, data.tag_list, article_created_at=now)
-        published = Event(
-            type=EventType.ARTICLE_PUBLISHED, slug=article.slug, author=author.username, author_id=author.id
-        )
-        await ctx.events.stage(session, published)
+        await article_events.announce_published(ctx, session, article, author=author.username)
         return await _view(session, article.id, viewer_id=author.id)
 
     return await ctx.db.write(work)
@@ -162,7 +162,7 @@ async def delete(ctx: AppContext, claims: TokenClaims, slug: str) -> None:
         user = await current_user(session, claims)
         article = await find(session, slug, viewer_id=user.id)
         _ensure_author(article, user)
-        await remove(session, article)
+        await remove(ctx, session, article)
 
     await ctx.db.write(work)
 
@@ -182,10 +182,9 @@ async def _set_favorite(ctx: AppContext, claims: TokenClaims, slug: str, *, favo
         change = articles.favorite if favorite else articles.unfavorite
         if await change(session, user_id=user.id, article_id=article.id):
             view = await _view(session, article.id, viewer_id=user.id)
-            event = Event(
-                type=EventType.FAVORITES_CHANGED, slug=view.slug, favorites_count=view.favorites_count
+            await article_events.announce(
+                ctx, session, article, EventType.FAVORITES_CHANGED, favorites_count=view.favorites_count
             )
-            await ctx.events.stage(session, event)
             return view
         return await _view(session, article.id, viewer_id=user.id)
 

@@ -8,10 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import domain
 from app.db.errors import FOREIGN_KEY_VIOLATION, sqlstate
 from app.db.repositories import comments
-from app.events.model import Event, EventType
+from app.events.model import EventType
 from app.exceptions import Forbidden, NotFound
 from app.schemas.articles import NewComment
 from app.security.tokens import TokenClaims
+from app.services.article_events import announce
 from app.services.articles import find as find_article
 from app.services.context import AppContext
 from app.services.identity import current_user, found_for, viewer_of
@@ -34,8 +35,7 @@ async def add(ctx: AppContext, claims: TokenClaims, slug: str, data: NewComment)
             # A concurrent delete removed the article after it was read here (its row lock made
             # this insert's key check wait for that delete): as if it had been gone already.
             raise NotFound("article not found") from error
-        event = Event(type=EventType.COMMENT_CREATED, slug=article.slug, comment_id=comment.id)
-        await ctx.events.stage(session, event)
+        await announce(ctx, session, article, EventType.COMMENT_CREATED, comment_id=comment.id)
         return await comments.get_view(session, comment.id, viewer_id=author.id)
 
     return await ctx.db.write(work)
@@ -51,7 +51,6 @@ async def delete(ctx: AppContext, claims: TokenClaims, slug: str, comment_id: in
         if comment.author_id != user.id:
             raise Forbidden("only the author may delete this comment")
         await comments.remove(session, comment)
-        event = Event(type=EventType.COMMENT_DELETED, slug=article.slug, comment_id=comment_id)
-        await ctx.events.stage(session, event)
+        await announce(ctx, session, article, EventType.COMMENT_DELETED, comment_id=comment_id)
 
     await ctx.db.write(work)

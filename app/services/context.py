@@ -34,7 +34,9 @@ class AppContext:
             tokens=TokenCodec(settings),
             events=_event_bus(settings),
             streams=StreamLimiter(
-                per_process=settings.events_max_streams, per_user=settings.events_max_streams_per_user
+                per_process=settings.events_max_streams,
+                per_user=settings.events_max_streams_per_user,
+                per_address=settings.events_max_streams_per_address,
             ),
             limits=RateLimits(settings),
         )

@@ -457,3 +457,21 @@ def test_a_settings_error_names_each_invalid_variable_and_quotes_no_value(
     for secret in SECRETS:
         assert secret not in shown
     assert describe_errors(caught.value) == expected
+
+
+def test_anonymous_event_streams_are_capped_per_client_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVENTS_MAX_STREAMS_PER_ADDRESS", raising=False)
+    assert load_settings().events_max_streams_per_address == 20
+
+    monkeypatch.setenv("EVENTS_MAX_STREAMS_PER_ADDRESS", "3")
+    assert load_settings().events_max_streams_per_address == 3
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "many"])
+def test_an_event_stream_cap_per_address_that_is_not_a_positive_number_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("EVENTS_MAX_STREAMS_PER_ADDRESS", value)
+
+    with pytest.raises(ValidationError, match="events_max_streams_per_address"):
+        load_settings()

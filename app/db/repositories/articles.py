@@ -414,6 +414,16 @@ async def lock_for_delete(session: AsyncSession, article_id: int) -> bool | None
     return None if row is None else row.hidden_at is None
 
 
+async def share_lock_visibility(session: AsyncSession, article_id: int) -> tuple[bool, str] | None:
+    """Whether the article is visible (not hidden), and its slug, with its row share-locked until the
+    transaction ends so that no one hides, shows or renames it meanwhile (PostgreSQL; SQLite has one
+    writer at a time); ``None`` if it is gone. Shared: writers that only read it do not wait for
+    each other."""
+    state = select(Article.hidden_at, Article.slug).where(Article.id == article_id).with_for_update(read=True)
+    row = (await session.execute(state)).one_or_none()
+    return None if row is None else (row.hidden_at is None, row.slug)
+
+
 async def delete_article(session: AsyncSession, article: Article, *, counted: bool) -> None:
     """Delete the article and stop counting it, and its favorites, if it was ``counted`` (visible;
     tags: see ``remove_tags``). Call ``lock_for_delete`` first."""
