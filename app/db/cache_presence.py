@@ -62,6 +62,11 @@ class Presence:
         until = seen[0] + self.notice
         return until if now < until else None
 
+    async def close(self) -> None:
+        """Wait for a poll in flight (it holds a pooled connection until it ends)."""
+        if self._polling is not None:
+            await asyncio.gather(self._polling, return_exceptions=True)
+
     async def refresh(self) -> None:
         """Poll now. A failed poll changes nothing: what was seen runs out by itself."""
         sent = self._clock()

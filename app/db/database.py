@@ -90,6 +90,7 @@ class Database:
         return await self._run(work, write=True, snapshot=False)
 
     async def dispose(self) -> None:
+        await self.generation.close()
         await self.engine.dispose()
 
     async def _run(self, work: Work[T], *, write: bool, snapshot: bool) -> T:

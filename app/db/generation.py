@@ -114,9 +114,11 @@ class Generation:
         self.lease = Lease(self._renew_lease, notice=self.presence.notice, clock=self._clock)
         await self.lease.start()
 
-    async def stop_caching(self) -> None:
+    async def close(self) -> None:
+        """Stop the background work (renewing the lease, a poll) before the engine is disposed."""
         if self.lease is not None:
             await self.lease.stop()
+        await self.presence.close()
 
     async def current(self) -> Stamp | None:
         """The stamp as of a moment after this call began; ``None`` if the database did not say, or

@@ -49,7 +49,6 @@ class AppContext:
             await self.db.generation.start_caching()
 
     async def close(self) -> None:
-        await self.db.generation.stop_caching()
         await self.events.stop()
         await self.limits.close()
         await self.db.dispose()
