@@ -309,7 +309,12 @@ def bench(
         str | None, typer.Option("--markdown", help="Also write the table as Markdown here.")
     ] = None,
     reseed: Annotated[bool, typer.Option(help="Seed again even if the data is there.")] = False,
-    ceiling: Annotated[bool, typer.Option(help="Measure the bare ASGI ceiling too.")] = True,
+    ceiling: Annotated[
+        bool,
+        typer.Option(
+            help="Measure the ceilings too: no database, each read's data ceiling, the write ceiling."
+        ),
+    ] = True,
     cache: Annotated[
         bool,
         typer.Option(
@@ -318,7 +323,8 @@ def bench(
         ),
     ] = False,
 ) -> None:
-    """Benchmark every endpoint under wrk against a seeded database, with a bare-ASGI ceiling."""
+    """Benchmark every endpoint under wrk against a seeded database (reads, then writes and the
+    contention scenarios), with bare-ASGI ceilings."""
     from pathlib import Path  # noqa: PLC0415
 
     from app.bench.runner import Options, run  # noqa: PLC0415

@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     response_cache_ttl_seconds: float = Field(default=60.0, gt=0, le=24 * 3600)
     response_cache_max_entries: int = Field(default=1024, ge=1, le=1_000_000)  # per process
     response_cache_max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # How soon every process's writes notice that some process caches (and raise the generation);
+    # a caching process waits this long at start-up before serving from memory. See
+    # app/db/cache_presence.py. The test environment shortens it.
+    response_cache_notice_seconds: float = Field(default=3.0, ge=0.05, le=60.0)
 
     # --- abuse limits ---------------------------------------------------------------------------
     # Host headers this site answers (``*.example.com`` matches subdomains); staging and production
@@ -254,6 +258,7 @@ _TEST_DEFAULTS = {
     "password_hash_time_cost": 1,
     "password_hash_memory_kib": 1024,
     "password_hash_parallelism": 1,
+    "response_cache_notice_seconds": 0.2,
 }
 
 

@@ -29,7 +29,11 @@ class AppContext:
     def from_settings(cls, settings: Settings) -> AppContext:
         return cls(
             settings=settings,
-            db=Database(create_engine(settings), retry_attempts=settings.db_retry_attempts),
+            db=Database(
+                create_engine(settings),
+                retry_attempts=settings.db_retry_attempts,
+                cache_notice_seconds=settings.response_cache_notice_seconds,
+            ),
             passwords=PasswordHashing(settings),
             tokens=TokenCodec(settings),
             events=_event_bus(settings),
@@ -43,6 +47,8 @@ class AppContext:
 
     async def start(self) -> None:
         await self.events.start()
+        if self.settings.response_cache_enabled:  # returns once every writer raises the generation
+            await self.db.generation.start_caching()
 
     async def close(self) -> None:
         await self.events.stop()

@@ -11,7 +11,7 @@ from app import domain
 from app.db.models import User
 from app.db.repositories import users
 from app.db.types import utc_now
-from app.exceptions import Forbidden, InvalidInput, NotAuthenticated
+from app.exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated
 from app.schemas.users import LoginCredentials, NewUser, UserUpdate
 from app.security.tokens import TokenClaims
 from app.services.context import AppContext
@@ -19,6 +19,7 @@ from app.services.identity import current_user
 
 TAKEN = "has already been taken"
 BAD_CREDENTIALS = "email or password is invalid"
+PASSWORD_CHANGED = "was changed by another request meanwhile; try again"  # noqa: S105 - a message
 
 
 def _account(ctx: AppContext, user: User) -> domain.Account:
@@ -84,21 +85,31 @@ async def get_current(ctx: AppContext, claims: TokenClaims) -> domain.Account:
 
 
 async def update(ctx: AppContext, claims: TokenClaims, data: UserUpdate) -> domain.Account:
+    """Argon2 runs between two transactions, as in login: a read finds the stored hash, the new
+    password is checked against it (and hashed, if it is a change) in a thread, and the write only
+    commits if the stored hash is still the one checked. So no transaction, and on SQLite not the one
+    write lock, is held while argon2 works."""
     given = data.model_fields_set
-    new_hash = await ctx.passwords.hash(data.password) if data.password is not None else None
+    new_hash: str | None = None
+    checked_hash: str | None = None  # the stored hash the new password was compared with
+    if data.password is not None:
+        user = await ctx.db.read(lambda session: current_user(session, claims))
+        checked_hash = user.password_hash
+        # Re-sending the current password is not a change and keeps existing tokens valid.
+        if not await ctx.passwords.verify(checked_hash, data.password):
+            new_hash = await ctx.passwords.hash(data.password)
 
     async def work(session: AsyncSession) -> domain.Account:
         user = await current_user(session, claims)
+        if checked_hash is not None and user.password_hash != checked_hash:
+            # Changed since it was checked (a password change also revokes the token, so the line
+            # above answers 401 first; this keeps the rule local): nothing is written.
+            raise Conflict(PASSWORD_CHANGED, fields={"password": [PASSWORD_CHANGED]})
         changes: dict[str, Any] = {
             name: getattr(data, name) for name in ("username", "email", "bio", "image") if name in given
         }
         await _ensure_unique(session, username=data.username, email=data.email, user_id=user.id)
-        # Re-sending the current password is not a change and keeps existing tokens valid.
-        if (
-            new_hash is not None
-            and data.password is not None
-            and not await ctx.passwords.verify(user.password_hash, data.password)
-        ):
+        if new_hash is not None:
             changes["password_hash"] = new_hash
             changes["token_version"] = user.token_version + 1
         if changes:

@@ -34,6 +34,8 @@ SETTINGS_VARIABLES = [
     "RESPONSE_CACHE_MAX_ENTRIES",
     "RESPONSE_CACHE_MAX_BODY_BYTES",
     "SQLITE_SYNCHRONOUS",
+    "RESPONSE_CACHE_NOTICE_SECONDS",
+    "EVENTS_MAX_STREAMS_PER_ADDRESS",
 ]
 
 
@@ -359,11 +361,21 @@ def test_the_response_cache_is_read_from_the_environment(monkeypatch: pytest.Mon
     monkeypatch.setenv("RESPONSE_CACHE_ENABLED", "true")
     monkeypatch.setenv("RESPONSE_CACHE_TTL_SECONDS", "2.5")
     monkeypatch.setenv("RESPONSE_CACHE_MAX_ENTRIES", "10")
+    monkeypatch.setenv("RESPONSE_CACHE_NOTICE_SECONDS", "1.5")
 
     settings = load_settings()
 
     assert settings.response_cache_enabled
     assert (settings.response_cache_ttl_seconds, settings.response_cache_max_entries) == (2.5, 10)
+    assert settings.response_cache_notice_seconds == 1.5
+
+
+def test_writers_notice_a_caching_process_within_3_seconds_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("APP_ENV", "development")
+
+    assert load_settings().response_cache_notice_seconds == 3.0
 
 
 @pytest.mark.parametrize(
@@ -374,6 +386,8 @@ def test_the_response_cache_is_read_from_the_environment(monkeypatch: pytest.Mon
         ("RESPONSE_CACHE_MAX_ENTRIES", "0"),
         ("RESPONSE_CACHE_MAX_BODY_BYTES", "100"),
         ("RESPONSE_CACHE_ENABLED", "maybe"),
+        ("RESPONSE_CACHE_NOTICE_SECONDS", "0"),
+        ("RESPONSE_CACHE_NOTICE_SECONDS", "61"),
     ],
 )
 def test_a_response_cache_setting_out_of_bounds_is_refused(
