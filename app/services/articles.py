@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import domain
+from app.db.errors import NOT_NULL_VIOLATION
 from app.db.models import Article, User
 from app.db.repositories import articles
 from app.db.repositories.articles import ArticleFilter
@@ -16,6 +17,7 @@ from app.security.tokens import TokenClaims
 from app.services import slugs
 from app.services.context import AppContext
 from app.services.identity import current_user, ensure_current, found_for, viewer_of
+from app.services.removed import not_found_if_removed
 
 
 async def find(session: AsyncSession, slug: str, *, viewer_id: int | None) -> Article:
@@ -179,7 +181,11 @@ async def _set_favorite(ctx: AppContext, claims: TokenClaims, slug: str, *, favo
         user = await current_user(session, claims)
         article = await find(session, slug, viewer_id=user.id)
         change = articles.favorite if favorite else articles.unfavorite
-        if await change(session, user_id=user.id, article_id=article.id):
+        # The favorite copies the article's created_at with a sub-select: if the deletion committed
+        # just before the insert, that is NULL (23502) rather than a key failure.
+        with not_found_if_removed("article not found", also=frozenset({NOT_NULL_VIOLATION})):
+            changed = await change(session, user_id=user.id, article_id=article.id)
+        if changed:
             view = await _view(session, article.id, viewer_id=user.id)
             event = Event(
                 type=EventType.FAVORITES_CHANGED, slug=view.slug, favorites_count=view.favorites_count
