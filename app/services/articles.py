@@ -12,6 +12,7 @@ from app.db.repositories.articles import ArticleFilter
 from app.db.types import utc_now
 from app.events.model import Event, EventType
 from app.exceptions import Forbidden, NotFound, ServiceUnavailable
+from app.markdown import render_off_loop
 from app.schemas.articles import ArticleUpdate, NewArticle
 from app.security.tokens import TokenClaims
 from app.services import slugs
@@ -107,6 +108,10 @@ async def get(ctx: AppContext, claims: TokenClaims | None, slug: str) -> domain.
 
 
 async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> domain.Article:
+    # Before the transaction, off the event loop: rendering a long body takes a while, and holding
+    # a transaction open meanwhile would hold SQLite's write lock (app/markdown.py).
+    body_html = await render_off_loop(data.body)
+
     async def work(session: AsyncSession) -> domain.Article:
         author = await current_user(session, claims)
         now = utc_now()
@@ -114,6 +119,7 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
             title=data.title,
             description=data.description,
             body=data.body,
+            body_html=body_html,
             author_id=author.id,
             created_at=now,
             updated_at=now,
@@ -132,6 +138,8 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
 
 async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleUpdate) -> domain.Article:
     given = data.model_fields_set
+    # As in ``create``: rendered before the transaction, off the event loop.
+    body_html = None if data.body is None else await render_off_loop(data.body)
 
     async def work(session: AsyncSession) -> domain.Article:
         user = await current_user(session, claims)
@@ -141,6 +149,8 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
         for name in ("title", "description", "body"):
             if name in given:
                 setattr(article, name, getattr(data, name))
+        if body_html is not None:
+            article.body_html = body_html
         if data.tag_list is not None:
             current = set(await articles.tag_names_of(session, article.id))
             wanted = set(data.tag_list)
