@@ -2,10 +2,11 @@
 
 An article's body is rendered once, when it is written (``services.articles``), and the HTML is
 stored beside it (``articles.body_html``): pages read it and never render. Rendering is linear in
-the body's length but pure Python (up to ~1 s for 100,000 characters of dense syntax such as
-``![`` repeated), so it runs in a worker thread, before the write's transaction, one body at a
-time per process: the event loop keeps serving, and a burst of such writes cannot take every
-thread or the whole GIL.
+the body's length but pure Python (up to ~1.5 s of CPU for 100,000 characters of dense syntax such
+as ``![`` repeated or a 25,000-row table), so it runs in a worker thread, before the write's
+transaction, at most ``CONCURRENT_RENDERS`` bodies at a time per process: the event loop keeps
+serving, a burst of such writes cannot take every worker thread (password hashing needs them) or
+starve the loop of the GIL, and an ordinary body still finds a free slot beside one slow render.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographe
     ["table", "strikethrough"]
 )
 _ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
-_renders = anyio.CapacityLimiter(1)
+CONCURRENT_RENDERS = 2
+_renders = anyio.CapacityLimiter(CONCURRENT_RENDERS)
 
 
 def _demote_headings(tokens: list[Token]) -> None:
@@ -43,5 +45,5 @@ def render_markdown(text: str) -> str:
 
 
 async def render_off_loop(text: str) -> str:
-    """``render_markdown`` in a worker thread, one at a time per process."""
+    """``render_markdown`` in a worker thread (at most ``CONCURRENT_RENDERS`` at once)."""
     return await anyio.to_thread.run_sync(render_markdown, text, limiter=_renders)
