@@ -13,9 +13,11 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from app import markdown
 from app.schemas.articles import BODY_MAX
+from app.services.context import AppContext
 from tests.helpers import auth, create_article, register
 
 MARKDOWN = "# Training\n\nYou have to *believe*.  \n<script>alert(1)</script>"
@@ -123,3 +125,17 @@ async def test_other_requests_and_writes_are_served_while_a_write_renders_its_bo
     assert other["title"] == "Meanwhile"
     assert written.status_code == 201
     assert written.json()["article"]["body"] == SLOW_BODY
+
+
+async def test_an_article_written_without_html_by_the_release_before_is_rendered_when_shown(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    author = await register(client)
+    article = await create_article(client, author["token"], body=MARKDOWN)
+    # What a process of the previous release leaves while the release rolls: the column's default.
+    async with context.db.engine.begin() as connection:
+        await connection.execute(text("UPDATE articles SET body_html = ''"))
+
+    page = await client.get(f"/article/{article['slug']}")
+
+    assert _article_body(page.text) == HTML
