@@ -5,17 +5,20 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import domain
+from app.db.errors import NOT_NULL_VIOLATION
 from app.db.models import Article, User
 from app.db.repositories import articles
 from app.db.repositories.articles import ArticleFilter
 from app.db.types import utc_now
 from app.events.model import Audience, EventType
 from app.exceptions import Forbidden, NotFound, ServiceUnavailable
+from app.markdown import render_off_loop
 from app.schemas.articles import ArticleUpdate, NewArticle
 from app.security.tokens import TokenClaims
 from app.services import article_events, slugs
 from app.services.context import AppContext
 from app.services.identity import current_user, ensure_current, found_for, viewer_of
+from app.services.removed import not_found_if_removed
 
 
 async def find(session: AsyncSession, slug: str, *, viewer_id: int | None) -> Article:
@@ -108,6 +111,10 @@ async def get(ctx: AppContext, claims: TokenClaims | None, slug: str) -> domain.
 
 
 async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> domain.Article:
+    # Before the transaction, off the event loop: rendering a long body takes a while, and holding
+    # a transaction open meanwhile would hold SQLite's write lock (app/markdown.py).
+    body_html = await render_off_loop(data.body)
+
     async def work(session: AsyncSession) -> domain.Article:
         author = await current_user(session, claims)
         now = utc_now()
@@ -115,6 +122,7 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
             title=data.title,
             description=data.description,
             body=data.body,
+            body_html=body_html,
             author_id=author.id,
             created_at=now,
             updated_at=now,
@@ -130,6 +138,8 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
 
 async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleUpdate) -> domain.Article:
     given = data.model_fields_set
+    # As in ``create``: rendered before the transaction, off the event loop.
+    body_html = None if data.body is None else await render_off_loop(data.body)
 
     async def work(session: AsyncSession) -> domain.Article:
         user = await current_user(session, claims)
@@ -139,6 +149,8 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
         for name in ("title", "description", "body"):
             if name in given:
                 setattr(article, name, getattr(data, name))
+        if body_html is not None:
+            article.body_html = body_html
         if data.tag_list is not None:
             current = set(await articles.tag_names_of(session, article.id))
             wanted = set(data.tag_list)
@@ -180,7 +192,11 @@ async def _set_favorite(ctx: AppContext, claims: TokenClaims, slug: str, *, favo
         user = await current_user(session, claims)
         article = await find(session, slug, viewer_id=user.id)
         change = articles.favorite if favorite else articles.unfavorite
-        if await change(session, user_id=user.id, article_id=article.id):
+        # The favorite copies the article's created_at with a sub-select: if the deletion committed
+        # just before the insert, that is NULL (23502) rather than a key failure.
+        with not_found_if_removed("article not found", also=frozenset({NOT_NULL_VIOLATION})):
+            changed = await change(session, user_id=user.id, article_id=article.id)
+        if changed:
             view = await _view(session, article.id, viewer_id=user.id)
             await article_events.announce(
                 ctx, session, article, EventType.FAVORITES_CHANGED, favorites_count=view.favorites_count

@@ -245,7 +245,7 @@ def _view_columns(*, signed_in: bool, with_body: bool) -> list[Any]:
         tags.label("tags"),
     ]
     if with_body:
-        columns.append(Article.body)
+        columns += [Article.body, Article.body_html]
     return columns
 
 
@@ -308,7 +308,7 @@ def _to_view(row: Mapping[str, Any], *, with_body: bool) -> domain.ArticleSummar
         "tag_list": sorted(tags.split(TAG_SEPARATOR)) if tags else [],
     }
     if with_body:
-        return domain.Article(**fields, body=row["body"])
+        return domain.Article(**fields, body=row["body"], body_html=row["body_html"])
     return domain.ArticleSummary(**fields)
 
 
