@@ -45,6 +45,8 @@ class ArticleSummary:
 @dataclass(frozen=True, slots=True)
 class Article(ArticleSummary):
     body: str = ""
+    # The body rendered to sanitised HTML when it was written (pages show it; the API does not).
+    body_html: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,6 +165,11 @@ class Article(Base):
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
+    # ``body`` rendered to sanitised HTML when it is written (app/markdown.py), so that showing an
+    # article never renders Markdown (migration 0008 rendered the rows written before). Up to ~8
+    # times the body's size (a table of one-letter cells): deferred, so that loading an article to
+    # change it (a favorite, a comment) does not fetch it; only the page's read selects it.
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default=text("''"), deferred=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # Kept in step with the favorites table in the same transaction, so lists never count rows.
     favorites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -5,17 +5,20 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import domain
+from app.db.errors import NOT_NULL_VIOLATION
 from app.db.models import Article, User
 from app.db.repositories import articles
 from app.db.repositories.articles import ArticleFilter
 from app.db.types import utc_now
-from app.events.model import Event, EventType
+from app.events.model import Audience, EventType
 from app.exceptions import Forbidden, NotFound, ServiceUnavailable
+from app.markdown import render_off_loop
 from app.schemas.articles import ArticleUpdate, NewArticle
 from app.security.tokens import TokenClaims
-from app.services import slugs
+from app.services import article_events, slugs
 from app.services.context import AppContext
 from app.services.identity import current_user, ensure_current, found_for, viewer_of
+from app.services.removed import not_found_if_removed
 
 
 async def find(session: AsyncSession, slug: str, *, viewer_id: int | None) -> Article:
@@ -26,14 +29,17 @@ async def find(session: AsyncSession, slug: str, *, viewer_id: int | None) -> Ar
     return article
 
 
-async def remove(session: AsyncSession, article: Article) -> None:
-    """Delete the article and stop counting it (if it was counted: visible). Nothing to do if a
-    concurrent delete got there first: the row lock makes the later one see it gone."""
+async def remove(ctx: AppContext, session: AsyncSession, article: Article) -> None:
+    """Delete the article and stop counting it (if it was counted: visible), and tell its readers
+    (a hidden one's: its author). Nothing to do if a concurrent delete got there first: the row
+    lock makes the later one see it gone."""
     visible = await articles.lock_for_delete(session, article.id)
     if visible is None:
         return
     await articles.unlink_all_tags(session, article.id, counted=visible)
     await articles.delete_article(session, article, counted=visible)
+    audience = Audience.PUBLIC if visible else Audience.AUTHOR
+    await article_events.announce_gone(ctx, session, article, audience=audience)
 
 
 async def _view(session: AsyncSession, article_id: int, *, viewer_id: int) -> domain.Article:
@@ -105,6 +111,10 @@ async def get(ctx: AppContext, claims: TokenClaims | None, slug: str) -> domain.
 
 
 async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> domain.Article:
+    # Before the transaction, off the event loop: rendering a long body takes a while, and holding
+    # a transaction open meanwhile would hold SQLite's write lock (app/markdown.py).
+    body_html = await render_off_loop(data.body)
+
     async def work(session: AsyncSession) -> domain.Article:
         author = await current_user(session, claims)
         now = utc_now()
@@ -112,6 +122,7 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
             title=data.title,
             description=data.description,
             body=data.body,
+            body_html=body_html,
             author_id=author.id,
             created_at=now,
             updated_at=now,
@@ -119,10 +130,7 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
         await _claim_slug(session, article, data.title)
         await articles.count_article(session, author_id=author.id, delta=1)
         await articles.add_tags(session, article.id, data.tag_list, article_created_at=now)
-        published = Event(
-            type=EventType.ARTICLE_PUBLISHED, slug=article.slug, author=author.username, author_id=author.id
-        )
-        await ctx.events.stage(session, published)
+        await article_events.announce_published(ctx, session, article, author=author.username)
         return await _view(session, article.id, viewer_id=author.id)
 
     return await ctx.db.write(work)
@@ -130,6 +138,8 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
 
 async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleUpdate) -> domain.Article:
     given = data.model_fields_set
+    # As in ``create``: rendered before the transaction, off the event loop.
+    body_html = None if data.body is None else await render_off_loop(data.body)
 
     async def work(session: AsyncSession) -> domain.Article:
         user = await current_user(session, claims)
@@ -139,6 +149,8 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
         for name in ("title", "description", "body"):
             if name in given:
                 setattr(article, name, getattr(data, name))
+        if body_html is not None:
+            article.body_html = body_html
         if data.tag_list is not None:
             current = set(await articles.tag_names_of(session, article.id))
             wanted = set(data.tag_list)
@@ -147,7 +159,8 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
             await articles.add_tags(
                 session, article.id, wanted - current, counted=counted, article_created_at=article.created_at
             )
-        article.updated_at = utc_now()
+        if given:  # a body with no field of the update (unknown ones are ignored) changes nothing
+            article.updated_at = utc_now()
         if data.title is not None and slugs.base_slug(data.title) != slugs.base_slug(old_title):
             await _claim_slug(session, article, data.title)
         await session.flush()
@@ -161,7 +174,7 @@ async def delete(ctx: AppContext, claims: TokenClaims, slug: str) -> None:
         user = await current_user(session, claims)
         article = await find(session, slug, viewer_id=user.id)
         _ensure_author(article, user)
-        await remove(session, article)
+        await remove(ctx, session, article)
 
     await ctx.db.write(work)
 
@@ -179,12 +192,15 @@ async def _set_favorite(ctx: AppContext, claims: TokenClaims, slug: str, *, favo
         user = await current_user(session, claims)
         article = await find(session, slug, viewer_id=user.id)
         change = articles.favorite if favorite else articles.unfavorite
-        if await change(session, user_id=user.id, article_id=article.id):
+        # The favorite copies the article's created_at with a sub-select: if the deletion committed
+        # just before the insert, that is NULL (23502) rather than a key failure.
+        with not_found_if_removed("article not found", also=frozenset({NOT_NULL_VIOLATION})):
+            changed = await change(session, user_id=user.id, article_id=article.id)
+        if changed:
             view = await _view(session, article.id, viewer_id=user.id)
-            event = Event(
-                type=EventType.FAVORITES_CHANGED, slug=view.slug, favorites_count=view.favorites_count
+            await article_events.announce(
+                ctx, session, article, EventType.FAVORITES_CHANGED, favorites_count=view.favorites_count
             )
-            await ctx.events.stage(session, event)
             return view
         return await _view(session, article.id, viewer_id=user.id)
 

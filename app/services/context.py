@@ -29,7 +29,11 @@ class AppContext:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppContext:
-        db = Database(create_engine(settings), retry_attempts=settings.db_retry_attempts)
+        db = Database(
+            create_engine(settings),
+            retry_attempts=settings.db_retry_attempts,
+            cache_notice_seconds=settings.response_cache_notice_seconds,
+        )
         return cls(
             settings=settings,
             db=db,
@@ -37,7 +41,9 @@ class AppContext:
             tokens=TokenCodec(settings),
             events=_event_bus(settings),
             streams=StreamLimiter(
-                per_process=settings.events_max_streams, per_user=settings.events_max_streams_per_user
+                per_process=settings.events_max_streams,
+                per_user=settings.events_max_streams_per_user,
+                per_address=settings.events_max_streams_per_address,
             ),
             limits=RateLimits(settings),
             activity=SessionActivity(db),
@@ -45,6 +51,8 @@ class AppContext:
 
     async def start(self) -> None:
         await self.events.start()
+        if self.settings.response_cache_enabled:  # returns once every writer raises the generation
+            await self.db.generation.start_caching()
 
     async def close(self) -> None:
         await self.events.stop()

@@ -15,7 +15,7 @@ from app.db.models import User
 from app.db.repositories import sessions as session_rows
 from app.db.repositories import users
 from app.db.types import utc_now
-from app.exceptions import Forbidden, InvalidInput, NotAuthenticated
+from app.exceptions import Conflict, Forbidden, InvalidInput, NotAuthenticated
 from app.schemas.users import LoginCredentials, NewUser, UserUpdate
 from app.security.tokens import TokenClaims
 from app.services import sessions
@@ -24,6 +24,7 @@ from app.services.identity import current_user
 
 TAKEN = "has already been taken"
 BAD_CREDENTIALS = "email or password is invalid"
+PASSWORD_CHANGED = "was changed by another request meanwhile; try again"  # noqa: S105 - a message
 
 
 def _account(ctx: AppContext, user: User, session_id: str) -> domain.Account:
@@ -106,21 +107,31 @@ async def get_current(ctx: AppContext, claims: TokenClaims) -> domain.Account:
 
 
 async def update(ctx: AppContext, claims: TokenClaims, data: UserUpdate) -> domain.Account:
+    """Argon2 runs between two transactions, as in login: a read finds the stored hash, the new
+    password is checked against it (and hashed, if it is a change) in a thread, and the write only
+    commits if the stored hash is still the one checked. So no transaction, and on SQLite not the one
+    write lock, is held while argon2 works."""
     given = data.model_fields_set
-    new_hash = await ctx.passwords.hash(data.password) if data.password is not None else None
+    new_hash: str | None = None
+    checked_hash: str | None = None  # the stored hash the new password was compared with
+    if data.password is not None:
+        user = await ctx.db.read(lambda session: current_user(session, claims))
+        checked_hash = user.password_hash
+        # Re-sending the current password is not a change and keeps the other sessions.
+        if not await ctx.passwords.verify(checked_hash, data.password):
+            new_hash = await ctx.passwords.hash(data.password)
 
     async def work(session: AsyncSession) -> domain.Account:
         user = await current_user(session, claims)
+        if checked_hash is not None and user.password_hash != checked_hash:
+            # Changed since it was checked (a password change from another session also ends this
+            # one, so the line above answers 401 first; this keeps the rule local): nothing is written.
+            raise Conflict(PASSWORD_CHANGED, fields={"password": [PASSWORD_CHANGED]})
         changes: dict[str, Any] = {
             name: getattr(data, name) for name in ("username", "email", "bio", "image") if name in given
         }
         await _ensure_unique(session, username=data.username, email=data.email, user_id=user.id)
-        # Re-sending the current password is not a change and keeps the other sessions.
-        if (
-            new_hash is not None
-            and data.password is not None
-            and not await ctx.passwords.verify(user.password_hash, data.password)
-        ):
+        if new_hash is not None:
             changes["password_hash"] = new_hash
             await session_rows.end_all(session, user.id, keep=claims.session_id)
         if changes:

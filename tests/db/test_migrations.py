@@ -26,6 +26,7 @@ from app import migrations
 from app.db.database import Database
 from app.db.repositories import articles
 from app.db.repositories.articles import ArticleFilter
+from app.markdown import render_markdown
 from tests.databases import ROOT, PostgresDatabases
 
 APP_TABLES = {
@@ -623,3 +624,59 @@ def test_sqlite_never_hands_out_a_deleted_users_id_again_after_the_migration(tmp
         url, lambda connection: connection.execute(text("SELECT id FROM users ORDER BY id")).scalars().all()
     )
     assert ids == [1, 3]
+
+
+# --- the stored HTML of article bodies (0008) -----------------------------------------------------
+
+BODY_HTML = SCRIPTS.get_revision("0008")
+BEFORE_BODY_HTML = BODY_HTML.down_revision
+# More articles than one batch of the migration, so that its keyset paging is crossed.
+BODIES = [
+    "# Dragons\n\nYou have to *believe* — 🐉",
+    "<script>alert(1)</script> [x](javascript:alert(1)) [ok](https://ok.example/)",
+    *(f"Article **{n}**" for n in range(BODY_HTML.module.BATCH + 3)),
+]
+BODIES_BY_ID = text("SELECT body FROM articles ORDER BY id")
+STORED_HTML = text("SELECT body, body_html FROM articles ORDER BY id")
+
+
+def _write_articles(connection: Connection) -> None:
+    connection.execute(
+        _typed(
+            text(
+                "INSERT INTO users (id, username, email, password_hash, created_at, updated_at)"
+                " VALUES (1, 'writer', 'writer@example.com', 'x', :created_at, :created_at)"
+            ),
+            ["created_at"],
+        ),
+        {"created_at": NOON},
+    )
+    statement = text(
+        "INSERT INTO articles (slug, title, description, body, author_id, created_at, updated_at)"
+        " VALUES (:slug, 'Title', 'Description', :body, 1, :created_at, :created_at)"
+    )
+    rows = [{"slug": f"a-{n}", "body": body, "created_at": NOON} for n, body in enumerate(BODIES)]
+    connection.execute(_typed(statement, ["created_at"]), rows)
+    connection.commit()
+
+
+def test_upgrading_stores_every_existing_body_rendered_and_downgrading_keeps_the_bodies(
+    empty_database_url: str,
+) -> None:
+    migrations.upgrade(empty_database_url, BEFORE_BODY_HTML)
+    _run(empty_database_url, _write_articles)
+
+    migrations.upgrade(empty_database_url)
+    stored = _run(empty_database_url, lambda connection: connection.execute(STORED_HTML).all())
+    migrations.downgrade(empty_database_url, BEFORE_BODY_HTML)
+    kept = _run(empty_database_url, lambda connection: connection.scalars(BODIES_BY_ID).all())
+
+    assert [(body, html) for body, html in stored] == [(body, render_markdown(body)) for body in BODIES]
+    assert stored[0].body_html.startswith("<h2>Dragons</h2>")
+    assert "<script" not in stored[1].body_html
+    assert kept == BODIES
+    columns = _run(empty_database_url, lambda connection: inspect(connection).get_columns("articles"))
+    assert "body_html" not in {column["name"] for column in columns}
+    # And back up again: the column and its HTML return.
+    migrations.upgrade(empty_database_url)
+    assert _run(empty_database_url, lambda connection: connection.execute(STORED_HTML).all()) == stored

@@ -109,7 +109,7 @@ async def get_current_user(ctx: Context, caller: Caller) -> UserResponse:
     return _user_response(await users.get_current(ctx, caller))
 
 
-@router.put("/user", name="users:update", responses=errors(401, 413, 429), summary="Update current user")
+@router.put("/user", name="users:update", responses=errors(401, 409, 413, 429), summary="Update current user")
 async def update_current_user(request: UserUpdateRequest, ctx: Context, caller: Caller) -> UserResponse:
     return _user_response(await users.update(ctx, caller, request.user))
 

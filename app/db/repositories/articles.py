@@ -241,7 +241,7 @@ def _view_columns(*, signed_in: bool, with_body: bool) -> list[Any]:
         tags.label("tags"),
     ]
     if with_body:
-        columns.append(Article.body)
+        columns += [Article.body, Article.body_html]
     return columns
 
 
@@ -304,7 +304,7 @@ def _to_view(row: Mapping[str, Any], *, with_body: bool) -> domain.ArticleSummar
         "tag_list": sorted(tags.split(TAG_SEPARATOR)) if tags else [],
     }
     if with_body:
-        return domain.Article(**fields, body=row["body"])
+        return domain.Article(**fields, body=row["body"], body_html=row["body_html"])
     return domain.ArticleSummary(**fields)
 
 
@@ -408,6 +408,16 @@ async def lock_for_delete(session: AsyncSession, article_id: int) -> bool | None
     hidden_at = select(Article.hidden_at).where(Article.id == article_id).with_for_update()
     row = (await session.execute(hidden_at)).one_or_none()
     return None if row is None else row.hidden_at is None
+
+
+async def share_lock_visibility(session: AsyncSession, article_id: int) -> tuple[bool, str] | None:
+    """Whether the article is visible (not hidden), and its slug, with its row share-locked until the
+    transaction ends so that no one hides, shows or renames it meanwhile (PostgreSQL; SQLite has one
+    writer at a time); ``None`` if it is gone. Shared: writers that only read it do not wait for
+    each other."""
+    state = select(Article.hidden_at, Article.slug).where(Article.id == article_id).with_for_update(read=True)
+    row = (await session.execute(state)).one_or_none()
+    return None if row is None else (row.hidden_at is None, row.slug)
 
 
 async def delete_article(session: AsyncSession, article: Article, *, counted: bool) -> None:
