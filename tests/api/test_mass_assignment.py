@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from app.db.models import Article, User
 from app.services.context import AppContext
@@ -61,7 +62,8 @@ async def _user_row(context: AppContext, username: str) -> dict[str, Any]:
 
 async def _article_row(context: AppContext, **where: Any) -> dict[str, Any]:
     async def work(session: AsyncSession) -> dict[str, Any]:
-        article = (await session.execute(select(Article).filter_by(**where))).scalar_one()
+        query = select(Article).filter_by(**where).options(undefer(Article.body_html))  # deferred
+        article = (await session.execute(query)).scalar_one()
         return _columns(article)
 
     return await context.db.read(work)
