@@ -14,13 +14,20 @@ from types import FrameType
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from app.bench.commands import Server
-from config import get_settings
+from config import Settings, get_settings
+from config.settings import describe_errors
 
 cli = typer.Typer(
-    help="Conduit: the RealWorld publishing platform.", no_args_is_help=True, add_completion=False
+    help="Conduit: the RealWorld publishing platform.",
+    no_args_is_help=True,
+    add_completion=False,
+    # A traceback's local variables include the settings and the environment they came from.
+    pretty_exceptions_show_locals=False,
 )
 console = Console(stderr=True)
 T = TypeVar("T")
@@ -135,15 +142,25 @@ def migrate(
 
 @cli.command()
 def seed(articles_per_user: Annotated[int, typer.Option(min=1, max=100)] = 4) -> None:
-    """Load demo users, articles, tags, comments and follows (skipped if already there)."""
+    """Load demo users, articles, tags, comments and follows, and a demo staff account for /admin
+    (each skipped if already there). Development and test only: refused in staging and production."""
     from rich.progress import Progress  # noqa: PLC0415
 
-    from app.demo_data import AUTHORS, DEMO_PASSWORD  # noqa: PLC0415
+    from app.demo_data import AUTHORS, DEMO_PASSWORD, DEMO_STAFF_EMAIL  # noqa: PLC0415
     from app.demo_data import seed as seed_demo  # noqa: PLC0415
     from app.services.context import AppContext  # noqa: PLC0415
 
+    settings = get_settings()
+    if settings.is_production_like:
+        console.print(
+            f"[red]refusing to seed demo data when APP_ENV={settings.app_env.value}: "
+            "its accounts have a published password[/red]",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
+
     async def run() -> None:
-        context = AppContext.from_settings(get_settings())
+        context = AppContext.from_settings(settings)
         try:
             with Progress(console=console, transient=True) as progress:
                 task = progress.add_task("seeding", total=len(AUTHORS) * (1 + articles_per_user))
@@ -154,9 +171,12 @@ def seed(articles_per_user: Annotated[int, typer.Option(min=1, max=100)] = 4) ->
             await context.close()
         if report.created:
             console.print(f"[green]seeded {report.users} users and {report.articles} articles[/green]")
+        elif report.staff_created:
+            console.print("demo data already present; added the demo staff account")
         else:
             console.print("demo data already present; nothing written")
         console.print(f"demo sign-in: {AUTHORS[0][0]}@example.com / {DEMO_PASSWORD}")
+        console.print(f"staff sign-in, for /admin: {DEMO_STAFF_EMAIL} / {DEMO_PASSWORD}")
 
     asyncio.run(run())
 
@@ -173,6 +193,7 @@ def create_admin(
     """Make a staff account for the admin console (/admin), or make the account with EMAIL staff."""
     from pydantic import TypeAdapter, ValidationError  # noqa: PLC0415
 
+    from app import domain  # noqa: PLC0415
     from app.api.errors import validation_fields  # noqa: PLC0415
     from app.exceptions import ConduitError  # noqa: PLC0415
     from app.schemas.users import Email, NewUser  # noqa: PLC0415
@@ -218,7 +239,9 @@ def create_admin(
         data = NewUser(username=username, email=address, password=password)
     except ValidationError as error:
         refuse_invalid(error)
-    account = asyncio.run(with_context(lambda ctx: users.register(ctx, data, staff=True)))
+    # Registering signs in: the session is listed as this command's until the admin ends it.
+    made_here = domain.SignInClient(user_agent="conduit create-admin", address="")
+    account = asyncio.run(with_context(lambda ctx: users.register(ctx, data, made_here, staff=True)))
     console.print(f"[green]created staff account {account.username} ({account.email})[/green]")
 
 
@@ -230,9 +253,9 @@ def check() -> None:
 
     try:
         settings = get_settings()
-    except Exception as error:  # pydantic's ValidationError lists every broken variable
-        console.print(f"[red]configuration invalid:[/red] {error}")
-        raise typer.Exit(1) from error
+    except ValidationError as error:
+        _report_invalid(error)
+        raise typer.Exit(1) from None
     console.print(f"environment: {settings.app_env.value}; database: {settings.database_url.split('@')[-1]}")
 
     async def schema_revision() -> str | None:
@@ -289,7 +312,12 @@ def bench(
         str | None, typer.Option("--markdown", help="Also write the table as Markdown here.")
     ] = None,
     reseed: Annotated[bool, typer.Option(help="Seed again even if the data is there.")] = False,
-    ceiling: Annotated[bool, typer.Option(help="Measure the bare ASGI ceiling too.")] = True,
+    ceiling: Annotated[
+        bool,
+        typer.Option(
+            help="Measure the ceilings too: no database, each read's data ceiling, the write ceiling."
+        ),
+    ] = True,
     cache: Annotated[
         bool,
         typer.Option(
@@ -298,7 +326,8 @@ def bench(
         ),
     ] = False,
 ) -> None:
-    """Benchmark every endpoint under wrk against a seeded database, with a bare-ASGI ceiling."""
+    """Benchmark every endpoint under wrk against a seeded database (reads, then writes and the
+    contention scenarios), with bare-ASGI ceilings."""
     from pathlib import Path  # noqa: PLC0415
 
     from app.bench.runner import Options, run  # noqa: PLC0415
@@ -337,8 +366,20 @@ def bench(
     print(report.to_json())
 
 
+def _report_invalid(error: ValidationError) -> None:
+    """One line per invalid setting; never a value (see ``describe_errors``), never a traceback."""
+    for line in describe_errors(error):
+        console.print(f"[red]configuration invalid:[/red] {escape(line)}", soft_wrap=True)
+
+
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except ValidationError as error:
+        if error.title != Settings.__name__:
+            raise
+        _report_invalid(error)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app import domain
 from app.exceptions import InvalidInput
 from app.schemas.articles import NewArticle, NewComment
 from app.schemas.users import LoginCredentials, NewUser, UserUpdate
@@ -14,6 +16,10 @@ from app.services import articles, comments, profiles, users
 from app.services.context import AppContext
 
 DEMO_PASSWORD = "conduit-demo"  # noqa: S105 - published on purpose: demo accounts only
+# A staff account with the same published password, so that /admin can be tried at once. Demo data
+# is for development only: ``conduit seed`` refuses staging and production.
+DEMO_STAFF_USERNAME = "admin"
+DEMO_STAFF_EMAIL = f"{DEMO_STAFF_USERNAME}@example.com"
 AUTHORS = [
     ("alice", "Writes about distributed systems and good coffee."),
     ("bob", "Frontend engineer. Accessibility first."),
@@ -51,26 +57,50 @@ class SeedReport:
     users: int
     articles: int
     created: bool
+    staff_created: bool = False
 
 
 def _claims(ctx: AppContext, token: str) -> TokenClaims:
     return ctx.tokens.decode(token)
 
 
+# The sessions seeding signs in with (each demo user sees one in their list of sessions).
+SEEDING = domain.SignInClient(user_agent="conduit seed", address="")
+
+
 async def seed(
     ctx: AppContext, *, articles_per_user: int = 4, progress: Callable[[int], None] | None = None
 ) -> SeedReport:
-    """Creates demo users (password ``conduit-demo``), articles, tags, comments, favorites and follows.
+    """Creates demo users (password ``conduit-demo``), articles, tags, comments, favorites and follows,
+    and the demo staff account.
 
-    Idempotent: if the demo users exist already, nothing is written.
+    Idempotent: what exists already (the demo users, the staff account) is not written again.
     """
+    report = await _seed_content(ctx, articles_per_user=articles_per_user, progress=progress)
+    return dataclasses.replace(report, staff_created=await _seed_staff(ctx))
+
+
+async def _seed_staff(ctx: AppContext) -> bool:
+    """The demo staff account, made like ``conduit create-admin`` makes one; ``False`` if its username
+    or email is taken (by it, from an earlier seed)."""
+    staff = NewUser(username=DEMO_STAFF_USERNAME, email=DEMO_STAFF_EMAIL, password=DEMO_PASSWORD)
+    try:
+        await users.register(ctx, staff, SEEDING, staff=True)
+    except InvalidInput:
+        return False
+    return True
+
+
+async def _seed_content(
+    ctx: AppContext, *, articles_per_user: int, progress: Callable[[int], None] | None
+) -> SeedReport:
     rng = random.Random(42)  # noqa: S311 - deterministic demo data, not security
     advance = progress or (lambda _steps: None)
     accounts = []
     for name, bio in AUTHORS:
         try:
             account = await users.register(
-                ctx, NewUser(username=name, email=f"{name}@example.com", password=DEMO_PASSWORD)
+                ctx, NewUser(username=name, email=f"{name}@example.com", password=DEMO_PASSWORD), SEEDING
             )
         except InvalidInput:
             return SeedReport(users=0, articles=0, created=False)
@@ -107,6 +137,6 @@ async def seed(
 async def demo_login(ctx: AppContext) -> str:
     """A token for the first demo user (handy for trying the API)."""
     account = await users.login(
-        ctx, LoginCredentials(email=f"{AUTHORS[0][0]}@example.com", password=DEMO_PASSWORD)
+        ctx, LoginCredentials(email=f"{AUTHORS[0][0]}@example.com", password=DEMO_PASSWORD), SEEDING
     )
     return account.token

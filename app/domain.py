@@ -45,6 +45,8 @@ class ArticleSummary:
 @dataclass(frozen=True, slots=True)
 class Article(ArticleSummary):
     body: str = ""
+    # The body rendered to sanitised HTML when it was written (pages show it; the API does not).
+    body_html: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +138,23 @@ class AccountExport:
     favorites: list[ExportedFavorite]
     following: list[ExportedFollow]
     followers: list[ExportedFollow]
+
+
+@dataclass(frozen=True, slots=True)
+class SignInClient:
+    """Where a sign-in comes from, as recorded on its session: shown to the user, never trusted."""
+
+    user_agent: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignInSession:
+    """One of the user's sessions, as they see it in their list; ``current`` is the caller's own."""
+
+    id: str
+    created_at: datetime
+    last_used_at: datetime
+    user_agent: str
+    client_address: str
+    current: bool

@@ -35,6 +35,12 @@ class NotFound(ConduitError):
     status_code = 404
 
 
+class Conflict(ConduitError):
+    """The data changed between the request's read and its write; trying again may succeed."""
+
+    status_code = 409
+
+
 class InvalidInput(ConduitError):
     """A rule about the input was broken; ``fields`` says which field and why."""
 

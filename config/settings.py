@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Annotated
 
 from limits import parse_many
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEVELOPMENT_JWT_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105 - refused outside dev/test
@@ -26,6 +26,13 @@ class EventsBackend(StrEnum):
     AUTO = "auto"  # PostgreSQL LISTEN/NOTIFY on PostgreSQL, in-process on SQLite
     MEMORY = "memory"
     POSTGRES = "postgres"
+
+
+class SqliteSynchronous(StrEnum):
+    """How SQLite syncs commits to disk (``PRAGMA synchronous``; the journal is always WAL)."""
+
+    FULL = "FULL"  # every commit is on disk before it is acknowledged
+    NORMAL = "NORMAL"  # faster; the last commits before a power loss or OS crash can be lost
 
 
 class AppEnv(StrEnum):
@@ -48,7 +55,12 @@ def _default_log_format(values: dict[str, object]) -> LogFormat:
 class Settings(BaseSettings):
     """All configuration of a Conduit process. Field names map to upper-case environment variables."""
 
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+    # ``hide_input_in_errors``: a validation error would otherwise quote the values it was given (for
+    # an error of the whole model, all of them: JWT_SECRET, the passwords in DATABASE_URL and
+    # REDIS_URL) in its message, and so in every traceback and log line that shows it.
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     app_env: AppEnv = AppEnv.DEVELOPMENT
 
@@ -67,6 +79,9 @@ class Settings(BaseSettings):
     db_idle_in_transaction_timeout_ms: int = Field(default=10000, ge=0)
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    # FULL: a commit the app acknowledged (a 2xx) survives a power loss. With WAL, NORMAL syncs only
+    # at checkpoints, so the last acknowledged commits could be lost; only for data that can be.
+    sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.FULL
     db_retry_attempts: int = Field(default=3, ge=1, le=20)
     db_echo: bool = False
 
@@ -94,6 +109,7 @@ class Settings(BaseSettings):
     events_heartbeat_seconds: float = Field(default=10.0, gt=0, le=15.0)
     events_max_streams: int = Field(default=5000, ge=1)  # per process
     events_max_streams_per_user: int = Field(default=5, ge=1)
+    events_max_streams_per_address: int = Field(default=20, ge=1)  # anonymous streams per client address
 
     # --- response cache (anonymous API reads; see app/api/response_cache.py) ------------------------
     response_cache_enabled: bool = False
@@ -101,6 +117,10 @@ class Settings(BaseSettings):
     response_cache_ttl_seconds: float = Field(default=60.0, gt=0, le=24 * 3600)
     response_cache_max_entries: int = Field(default=1024, ge=1, le=1_000_000)  # per process
     response_cache_max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # How soon every process's writes notice that some process caches (and raise the generation);
+    # a caching process waits this long at start-up before serving from memory. See
+    # app/db/cache_presence.py. The test environment shortens it.
+    response_cache_notice_seconds: float = Field(default=3.0, ge=0.05, le=60.0)
 
     # --- abuse limits ---------------------------------------------------------------------------
     # Host headers this site answers (``*.example.com`` matches subdomains); staging and production
@@ -172,6 +192,11 @@ class Settings(BaseSettings):
             raise ValueError(f"rate limit {value!r} must allow at least one request")
         return value
 
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _synchronous_in_any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
     @field_validator("log_level")
     @classmethod
     def _known_log_level(cls, level: str) -> str:
@@ -233,6 +258,7 @@ _TEST_DEFAULTS = {
     "password_hash_time_cost": 1,
     "password_hash_memory_kib": 1024,
     "password_hash_parallelism": 1,
+    "response_cache_notice_seconds": 0.2,
 }
 
 
@@ -245,6 +271,19 @@ def load_settings(**overrides: object) -> Settings:
         }
         settings = settings.model_copy(update=cheaper)
     return settings
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One line per invalid setting, naming its variable and saying what is wrong, never its value."""
+    lines = []
+    for problem in error.errors(include_url=False, include_context=False, include_input=False):
+        if problem["type"] == "default_factory_not_called":  # a consequence of another error
+            continue
+        message = problem["msg"].removeprefix("Value error, ")
+        variable = "_".join(str(part) for part in problem["loc"]).upper()
+        # Our own rules name their variable in the message (those of the whole model have no ``loc``).
+        lines.append(message if message.startswith(variable) else f"{variable}: {message}")
+    return lines
 
 
 @lru_cache(maxsize=1)

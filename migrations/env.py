@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
 from app.db.engine import create_engine
@@ -72,11 +73,34 @@ def _run_migrations(connection: Connection) -> None:
             # lock is released at commit, and the next runner then finds the schema at head.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            _check_foreign_keys(connection)
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Foreign keys are off while SQLite migrates (see ``_run_online``): before committing, every
+    reference must still find its row, or nothing of the migration is kept."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"the migration left rows pointing nowhere (table, rowid, parent, fk): {broken}")
+
+
+def _without_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite changes a table by copying it (Alembic's batch mode): with foreign keys on, dropping
+    # the old copy would cascade-delete every row referring to it (a users rebuild would empty
+    # articles, comments, follows...). The setting cannot change inside a transaction, so it is
+    # made on connecting, after the engine's own settings; _check_foreign_keys runs before COMMIT.
+    # This is SQLite's documented procedure for schema changes (lang_altertable.html#otheralter).
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.close()
 
 
 async def _run_online() -> None:
     settings = get_settings().model_copy(update={"database_url": _database_url(), "db_pool_size": 1})
     engine = create_engine(settings)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _without_foreign_keys)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run_migrations)

@@ -108,8 +108,10 @@ def server_env(database_url: str, streams: int) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "JWT_SECRET": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": HOST,
-        # The per-process stream cap must let every benchmark stream (and the warm-up one) in.
+        # The stream caps must let every benchmark stream (and the warm-up one) in: they are all
+        # anonymous and come from this one address.
         "EVENTS_MAX_STREAMS": str(max(streams + 16, 5000)),
+        "EVENTS_MAX_STREAMS_PER_ADDRESS": str(streams + 16),
         "LOG_LEVEL": "WARNING",  # one access-log line per stream would only measure the log
         "RATE_LIMITS_ENABLED": "false",  # --events 1000 is a benchmark, not abuse
     }

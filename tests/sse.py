@@ -167,8 +167,12 @@ class _ResponseBody(httpx.AsyncByteStream):
 
 
 class StreamingASGITransport(httpx.AsyncBaseTransport):
-    def __init__(self, app: FastAPI) -> None:
+    """``client``: the peer address the app sees (as uvicorn reports it, behind a trusted proxy
+    the forwarded one), so that tests can be several clients."""
+
+    def __init__(self, app: FastAPI, *, client: tuple[str, int] = ("127.0.0.1", 123)) -> None:
         self.app = app
+        self.client = client
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
@@ -183,7 +187,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
             "raw_path": request.url.raw_path.split(b"?")[0],
             "query_string": request.url.query,
             "server": (request.url.host, request.url.port),
-            "client": ("127.0.0.1", 123),
+            "client": self.client,
             "root_path": "",
         }
         request_sent = False

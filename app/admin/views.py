@@ -48,7 +48,7 @@ class UserAdmin(ReadOnlyView, model=User):
         User.created_at,
     ]
     column_labels: ClassVar[Any] = {User.is_staff: "Staff", User.is_active: "Active"}
-    column_details_exclude_list: ClassVar[Any] = [User.password_hash, User.token_version]
+    column_details_exclude_list: ClassVar[Any] = [User.password_hash]
     column_searchable_list: ClassVar[Any] = [User.username, User.email]
     column_sortable_list: ClassVar[Any] = [User.id, User.username, User.created_at]
     column_default_sort: ClassVar[Any] = [(User.id, True)]

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
+from app import domain
+from app.db.models import CLIENT_ADDRESS_MAX, USER_AGENT_MAX
 from app.exceptions import NotAuthenticated
 from app.security.tokens import InvalidToken, TokenClaims
 from app.services.context import AppContext
@@ -35,9 +37,11 @@ def _claims_from_header(header: str | None, context: AppContext) -> TokenClaims 
     if scheme.lower() not in AUTH_SCHEMES or not token.strip():
         raise NotAuthenticated("authorization header must be 'Token <jwt>'")
     try:
-        return context.tokens.decode(token.strip())
+        claims = context.tokens.decode(token.strip())
     except InvalidToken as error:
         raise NotAuthenticated("token is invalid or expired") from error
+    context.activity.used(claims.session_id)
+    return claims
 
 
 async def optional_claims(
@@ -61,10 +65,26 @@ async def stream_claims(
 ) -> TokenClaims | None:
     """For event streams: the Authorization header, or else the site's session cookie (browsers'
     EventSource cannot send headers). A bad cookie is anonymous, as on the pages."""
-    return claims if claims is not None else session_claims(request, context.tokens)
+    if claims is not None:
+        return claims
+    from_cookie = session_claims(request, context.tokens)
+    if from_cookie is not None:
+        context.activity.used(from_cookie.session_id)
+    return from_cookie
+
+
+def sign_in_client(request: Request) -> domain.SignInClient:
+    """Where a sign-in comes from, for its session: the User-Agent as sent (cut to length) and the
+    client address (a trusted proxy's X-Forwarded-For, as uvicorn applies it)."""
+    address = request.client.host if request.client else ""
+    return domain.SignInClient(
+        user_agent=request.headers.get("user-agent", "")[:USER_AGENT_MAX],
+        address=address[:CLIENT_ADDRESS_MAX],
+    )
 
 
 Context = Annotated[AppContext, Depends(get_context)]
 Caller = Annotated[TokenClaims, Depends(required_claims)]
 OptionalCaller = Annotated[TokenClaims | None, Depends(optional_claims)]
 StreamCaller = Annotated[TokenClaims | None, Depends(stream_claims)]
+SignInFrom = Annotated[domain.SignInClient, Depends(sign_in_client)]

@@ -10,6 +10,7 @@ _DESCRIPTIONS = {
     401: "Missing, malformed, expired or revoked credentials",
     403: "Authenticated, but not allowed to do this",
     404: "No such resource",
+    409: "The data changed while the request ran; try again",
     413: "Request body too large",
     422: "Invalid input; `errors` has a key per offending field",
     429: "Too many requests or open streams; see `Retry-After`",

@@ -65,6 +65,18 @@ def ceiling_command(server: Server, workers: int, size: int) -> Command:
     return Command(_uvicorn_variant(server, ["ceiling", *ceiling]))
 
 
+def data_ceiling_command(server: Server, workers: int, environment: dict[str, str]) -> Command:
+    """The data ceiling (``app.bench.data_ceiling``), told its statements and database by ``environment``."""
+    if server is Server.GRANIAN:
+        return Command(
+            _granian("app.bench.data_ceiling:create_app", workers, log_level="warning"), environment
+        )
+    arguments = ["--workers", str(workers)]
+    if server is Server.UVICORN:
+        return Command(["-m", "app.bench.data_ceiling", *arguments], environment)
+    return Command(_uvicorn_variant(server, ["data-ceiling", *arguments]), environment)
+
+
 def describe(server: Server) -> str:
     """The server, its version and how it runs, e.g. ``uvicorn 0.54.0 (uvloop, httptools)``."""
     if server is Server.GRANIAN:

@@ -11,6 +11,7 @@ tags label most of them, a few users favorite and follow a lot.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from array import array
@@ -18,7 +19,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.bench.scales import PROLIFIC_USER, RANDOM_SEED, READER_USER, Scale
+from app.bench.scales import BENCH_SESSIONS, PROLIFIC_USER, RANDOM_SEED, READER_USER, Scale
+from app.markdown import render_markdown
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 SPAN = timedelta(days=730)
@@ -149,7 +151,18 @@ class Dataset:
             self._follows_rows(),
             self._comments(),
             self._counters(),
+            self._sessions(),
         ]
+
+    def _sessions(self) -> TableRows:
+        """The sessions the benchmark's tokens name (``scales.BENCH_SESSIONS``)."""
+
+        def rows() -> Iterator[tuple[object, ...]]:
+            for user_id, session_id in BENCH_SESSIONS.items():
+                yield (session_id, user_id, EPOCH, EPOCH, "conduit bench", "127.0.0.1")
+
+        columns = ("id", "user_id", "created_at", "last_used_at", "user_agent", "client_address")
+        return TableRows("sessions", columns, len(BENCH_SESSIONS), rows)
 
     def _users(self) -> TableRows:
         scale = self.scale
@@ -164,11 +177,11 @@ class Dataset:
                 joined = EPOCH - timedelta(days=30) + timedelta(seconds=user_id)
                 yield (
                     *(user_id, username(user_id), f"{username(user_id)}@bench.example", NOT_A_PASSWORD_HASH),
-                    *(bio, image, 0, joined, joined, articles[user_id], favorites[user_id]),
+                    *(bio, image, joined, joined, articles[user_id], favorites[user_id]),
                 )
 
         columns = (
-            "id, username, email, password_hash, bio, image, token_version, created_at, updated_at, "
+            "id, username, email, password_hash, bio, image, created_at, updated_at, "
             "articles_count, favorites_count"
         )
         return TableRows("users", tuple(columns.split(", ")), scale.users, rows)
@@ -184,6 +197,8 @@ class Dataset:
 
     def _articles(self) -> TableRows:
         favorites = self._counts(self._favorites[1], self.scale.articles)
+        # The HTML as the app stores it; 64 paragraphs make at most 4,096 bodies, each rendered once.
+        rendered = functools.cache(render_markdown)
 
         def rows() -> Iterator[tuple[object, ...]]:
             rng = _rng("articles")
@@ -193,11 +208,11 @@ class Dataset:
                 body = "\n\n".join(rng.choices(paragraphs, k=2))
                 created = self.created_at(article_id)
                 yield (
-                    *(article_id, slug(article_id), title, _sentence(rng, 16), body),
+                    *(article_id, slug(article_id), title, _sentence(rng, 16), body, rendered(body)),
                     *(self._authors[article_id], favorites[article_id], created, created),
                 )
 
-        columns = ("id", "slug", "title", "description", "body", "author_id", "favorites_count")
+        columns = ("id", "slug", "title", "description", "body", "body_html", "author_id", "favorites_count")
         return TableRows("articles", (*columns, "created_at", "updated_at"), self.scale.articles, rows)
 
     def _article_tags_rows(self) -> TableRows:

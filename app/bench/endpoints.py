@@ -1,12 +1,16 @@
 """What the benchmark measures: one :class:`Endpoint` per row of the table.
 
 Each endpoint is a cycle of requests (method, path, body) that wrk sends round-robin over its
-connections, as the reader (signed-in reads), the writer (writes) or anonymously.
+connections, as the reader (signed-in reads), the writer (writes), anonymously, or, for the
+contention scenarios, as many distinct writers: request by request as ``Request.writer`` says (an
+index into ``WRITERS`` users made for the run, see ``app.bench.writers``). ``UNIQUE`` in a path or
+body is replaced by wrk with a value no other request of the run has (new titles, new accounts).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -14,12 +18,17 @@ from app.bench.dataset import slug, tag_name, username
 from app.bench.scales import PROLIFIC_USER, Scale
 
 WRITE_TARGETS = 500  # articles the writes are spread over (never the busy one)
+WRITERS = 64  # distinct signed-in users of the contention scenarios
+UNIQUE = "@UNIQUE@"  # replaced per request by wrk (app/bench/wrk.lua)
+BENCH_USER_PREFIX = "bench-"  # every account a run makes (erased afterwards: app.bench.writers)
+SHARED_TAG = "benchtag"
 
 
 class Caller(StrEnum):
     ANONYMOUS = "anonymous"
     READER = "reader"
     WRITER = "writer"
+    WRITERS = "writers"  # one of WRITERS users, per request
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +36,7 @@ class Request:
     method: str
     path: str
     body: str = ""
+    writer: int | None = None  # which of the run's writers sends it (Caller.WRITERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +47,82 @@ class Endpoint:
 
     @property
     def writes(self) -> bool:
-        return self.caller is Caller.WRITER
+        return any(request.method != "GET" for request in self.requests)
 
 
 def _get(path: str) -> tuple[Request, ...]:
     return (Request("GET", path),)
 
 
-def _write_targets(scale: Scale) -> list[str]:
+def write_target_ids(scale: Scale) -> list[int]:
     last = scale.articles - 1  # the busy (newest) article is left alone
     step = max(1, last // WRITE_TARGETS)
-    return [slug(article_id) for article_id in range(1, last + 1, step)][:WRITE_TARGETS]
+    return list(range(1, last + 1, step))[:WRITE_TARGETS]
+
+
+def _write_targets(scale: Scale) -> list[str]:
+    return [slug(article_id) for article_id in write_target_ids(scale)]
+
+
+def _by_each_writer(
+    method: str, path_of: Callable[[int], str], body_of: Callable[[int], str] | None = None
+) -> tuple[Request, ...]:
+    return tuple(
+        Request(method, path_of(writer), body_of(writer) if body_of else "", writer=writer)
+        for writer in range(WRITERS)
+    )
+
+
+def _favorite_and_back(target_of: Callable[[int], str]) -> tuple[Request, ...]:
+    """Every writer favorites, then every writer unfavorites (so one writer's two requests are a
+    whole round apart: never in flight together)."""
+    return tuple(
+        request
+        for method in ("POST", "DELETE")
+        for request in _by_each_writer(method, lambda writer: f"/api/articles/{target_of(writer)}/favorite")
+    )
+
+
+def _new_article(tag: str) -> str:
+    article = {
+        "title": f"Bench {UNIQUE}",
+        "description": "Measured, not guessed.",
+        "body": "Contention.",
+        "tagList": [tag],
+    }
+    return json.dumps({"article": article})
+
+
+def _new_account() -> str:
+    name = f"{BENCH_USER_PREFIX}r{UNIQUE}"
+    return json.dumps(
+        {"user": {"username": name, "email": f"{name}@bench.example", "password": "bench password"}}
+    )
+
+
+def write_scenarios(scale: Scale) -> list[Endpoint]:
+    """Contention: many users writing at once, on one row (hot) or each on their own (spread)."""
+    targets = _write_targets(scale)
+    hot = targets[0]
+    return [
+        Endpoint("favorite hot", Caller.WRITERS, _favorite_and_back(lambda _writer: hot)),
+        Endpoint("favorite spread", Caller.WRITERS, _favorite_and_back(lambda writer: targets[1 + writer])),
+        Endpoint(
+            "create same tag",
+            Caller.WRITERS,
+            _by_each_writer(
+                "POST", lambda _writer: "/api/articles", lambda _writer: _new_article(SHARED_TAG)
+            ),
+        ),
+        Endpoint(
+            "create distinct tags",
+            Caller.WRITERS,
+            _by_each_writer(
+                "POST", lambda _writer: "/api/articles", lambda writer: _new_article(f"{SHARED_TAG}{writer}")
+            ),
+        ),
+        Endpoint("register", Caller.ANONYMOUS, (Request("POST", "/api/users", _new_account()),)),
+    ]
 
 
 def endpoints(scale: Scale) -> list[Endpoint]:
@@ -82,6 +157,7 @@ def endpoints(scale: Scale) -> list[Endpoint]:
                 )
             ),
         ),
+        *write_scenarios(scale),
     ]
 
 

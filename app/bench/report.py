@@ -24,6 +24,10 @@ class Row:
     # CPU per request: of the server (all workers) and of PostgreSQL (the kept cluster only).
     server_cpu_ms: float | None = None
     database_cpu_ms: float | None = None
+    # The limit the data sets (app.bench.data_ceiling for a read, app.bench.write_ceiling for a
+    # write): its req/s, and this row's share of it.
+    data_ceiling: float | None = None
+    data_ceiling_ratio: float | None = None
 
 
 HEADINGS = (
@@ -35,6 +39,8 @@ HEADINGS = (
     "SQL/req",
     "RSS MiB",
     "of ceiling",
+    "data ceiling",
+    "of data ceiling",
     "app CPU ms/req",
     "PG CPU ms/req",
 )
@@ -54,6 +60,8 @@ def _cells(row: Row) -> list[str]:
         _optional(row.statements, "{}"),
         f"{row.rss_mib:.0f}",
         _optional(row.ceiling_ratio, "{:.1%}"),
+        _optional(row.data_ceiling, "{:,.0f}"),
+        _optional(row.data_ceiling_ratio, "{:.1%}"),
         _optional(row.server_cpu_ms, "{:.2f}"),
         _optional(row.database_cpu_ms, "{:.2f}"),
     ]
@@ -64,11 +72,15 @@ class Report:
     meta: dict[str, object]
     ceiling: Row | None = None
     rows: list[Row] = field(default_factory=list)
+    write_ceiling: Row | None = None
+    data_ceilings: list[Row] = field(default_factory=list)  # per read, named as the read
 
     def to_json(self) -> str:
         document = {
             "meta": self.meta,
             "ceiling": asdict(self.ceiling) if self.ceiling else None,
+            "write_ceiling": asdict(self.write_ceiling) if self.write_ceiling else None,
+            "data_ceilings": [asdict(row) for row in self.data_ceilings],
             "endpoints": [asdict(row) for row in self.rows],
         }
         return json.dumps(document, indent=2)
@@ -100,7 +112,8 @@ class Report:
         return "\n".join(lines)
 
     def _all_rows(self) -> list[Row]:
-        return [*self.rows, *([self.ceiling] if self.ceiling else [])]
+        ceilings = [ceiling for ceiling in (self.write_ceiling, self.ceiling) if ceiling is not None]
+        return [*self.rows, *ceilings]
 
     def print(self, console: Console) -> None:
         console.print(self.table())

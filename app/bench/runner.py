@@ -1,8 +1,10 @@
-"""One benchmark run: seed (if needed), count statements, load every endpoint, then the ceiling."""
+"""One benchmark run: seed (if needed), count statements, load every endpoint (the reads, then the
+writes), then the ceilings: the data ceiling of each read, the write ceiling, the no-database one."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import platform
 import secrets
@@ -14,12 +16,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
-from app.bench import cluster, commands, seeding, servers, wrk
+from app.bench import cluster, commands, data_ceiling, seeding, servers, write_ceiling, writers, wrk
 from app.bench.commands import Server
-from app.bench.endpoints import Caller, Endpoint, Request, endpoints, select
+from app.bench.endpoints import WRITERS, Caller, Endpoint, Request, endpoints, select, write_target_ids
 from app.bench.report import Report, Row
-from app.bench.scales import READER_USER, WRITER_USER, Scale
-from app.bench.statements import probe
+from app.bench.scales import BENCH_SESSIONS, READER_USER, WRITER_USER, Scale
+from app.bench.statements import Probe, probe
 from app.security.tokens import TokenClaims, TokenCodec
 from config import Settings, load_settings
 
@@ -106,13 +108,24 @@ def _measure(
     token: str | None,
     options: Options,
     database_pid: int | None = None,
+    writer_tokens: list[str] | None = None,
 ) -> Row:
-    load = {"connections": options.connections, "threads": options.threads}
+    def load(seconds: float) -> wrk.LoadResult:
+        return wrk.run(
+            running.url,
+            requests,
+            token=token,
+            seconds=seconds,
+            connections=options.connections,
+            threads=options.threads,
+            writer_tokens=writer_tokens,
+        )
+
     if options.warmup > 0:
-        wrk.run(running.url, requests, token=token, seconds=options.warmup, **load)
+        load(options.warmup)
     server_cpu = running.cpu_seconds()
     database_cpu = servers.process_tree_cpu_seconds(database_pid) if database_pid else 0.0
-    result = wrk.run(running.url, requests, token=token, seconds=options.duration, **load)
+    result = load(options.duration)
     served = max(result.requests, 1)
     return Row(
         endpoint=name,
@@ -147,16 +160,27 @@ def run(options: Options, console: Console) -> Report:
         rate_limits_enabled=False,
         log_level="WARNING",
         response_cache_enabled=False,
+        # The probe registers the writers in-process: argon2 at its lowest cost (their passwords
+        # are never used; the server under load keeps production's cost for "register").
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
+        password_hash_parallelism=1,
     )
     codec = TokenCodec(settings)
     tokens = {
-        Caller.READER.value: codec.issue(TokenClaims(user_id=READER_USER, token_version=0)),
-        Caller.WRITER.value: codec.issue(TokenClaims(user_id=WRITER_USER, token_version=0)),
+        Caller.READER.value: codec.issue(
+            TokenClaims(user_id=READER_USER, session_id=BENCH_SESSIONS[READER_USER])
+        ),
+        Caller.WRITER.value: codec.issue(
+            TokenClaims(user_id=WRITER_USER, session_id=BENCH_SESSIONS[WRITER_USER])
+        ),
     }
     chosen: list[Endpoint] = select(endpoints(options.scale), list(options.endpoints))
     report = Report(meta=_meta(options, engine))
     try:
+        asyncio.run(writers.erase_all(settings))  # an interrupted run's accounts
         found = asyncio.run(probe(settings, chosen, tokens))
+        writer_tokens = [token for _, token in found.writers]
         report.meta["list_response_bytes"] = found.list_response_bytes
         environment = {
             "APP_ENV": "production",
@@ -180,7 +204,9 @@ def run(options: Options, console: Console) -> Report:
             for endpoint in chosen:
                 console.print(f"bench: {endpoint.name}")
                 token = tokens.get(endpoint.caller.value)
-                row = _measure(endpoint.name, server, endpoint.requests, token, options, database_pid)
+                row = _measure(
+                    endpoint.name, server, endpoint.requests, token, options, database_pid, writer_tokens
+                )
                 report.rows.append(_with(row, statements=found.statements[endpoint.name]))
         if options.cache:
             log = logs / f"{options.scale.name}-{engine.lower()}-{options.server}-cached.log"
@@ -194,6 +220,8 @@ def run(options: Options, console: Console) -> Report:
             )
             report.rows.sort(key=lambda row: _table_order(row, chosen))
         if options.ceiling:
+            _measure_data_ceilings(report, found, database_url, settings.db_pool_size, options, console)
+            _measure_write_ceiling(report, chosen, found, database_url, options, console)
             console.print("bench: ceiling")
             bare = commands.ceiling_command(options.server, options.workers, found.list_response_bytes)
             with servers.serving(
@@ -210,7 +238,85 @@ def run(options: Options, console: Console) -> Report:
             report.rows = [_with(row, ceiling_ratio=row.requests_per_second / best) for row in report.rows]
     finally:
         seeding.restore(database_url)
+        asyncio.run(writers.erase_all(settings))  # the writers' and "register"'s accounts, and all they wrote
     return report
+
+
+def _measure_data_ceilings(
+    report: Report, found: Probe, database_url: str, pool_size: int, options: Options, console: Console
+) -> None:
+    """Each read again, on the data ceiling app: the app's own statement for it on the bare driver."""
+    if not found.reads:
+        return
+    names = list(found.reads)
+    paths = {name: f"/{index}" for index, name in enumerate(names)}
+    statements = VAR / "data-ceiling-statements.json"
+    statements.parent.mkdir(parents=True, exist_ok=True)
+    captured = {
+        paths[name]: {"sql": read.sql, "arguments": read.arguments} for name, read in found.reads.items()
+    }
+    statements.write_text(json.dumps(captured, default=str))
+    environment = {
+        data_ceiling.STATEMENTS_VARIABLE: str(statements),
+        data_ceiling.DATABASE_VARIABLE: database_url,
+        data_ceiling.POOL_VARIABLE: str(pool_size),
+    }
+    bare = commands.data_ceiling_command(options.server, options.workers, environment)
+    log = VAR / "logs" / f"data-ceiling-{options.server}.log"
+    with servers.serving(bare.arguments, bare.environment, log, probe="/") as ceiling:
+        for name in names:
+            console.print(f"bench: data ceiling of {name}")
+            row = _measure(name, ceiling, (Request("GET", paths[name]),), None, options)
+            report.data_ceilings.append(row)
+    limits = {row.endpoint: row.requests_per_second for row in report.data_ceilings}
+    report.rows = [
+        _with(
+            row,
+            data_ceiling=limits[row.endpoint],
+            data_ceiling_ratio=row.requests_per_second / limits[row.endpoint],
+        )
+        if limits.get(row.endpoint)
+        else row
+        for row in report.rows
+    ]
+
+
+def _measure_write_ceiling(
+    report: Report,
+    chosen: list[Endpoint],
+    found: Probe,
+    database_url: str,
+    options: Options,
+    console: Console,
+) -> None:
+    """The favorite's INSERT (and undo) + COMMIT on the bare driver, one writer per connection."""
+    if not found.writers or not any(endpoint.writes for endpoint in chosen):
+        return
+    console.print("bench: write ceiling")
+    # As "favorite spread", each writer its own article, but not the one it favorited there (a run
+    # can end between a favorite and its undo).
+    targets = write_target_ids(options.scale)[1 + WRITERS :]
+    pairs = [(user_id, target) for (user_id, _), target in zip(found.writers, targets, strict=False)]
+    result = write_ceiling.measure(database_url, pairs[: options.connections], options.duration)
+    limit = result.per_second
+    report.write_ceiling = Row(
+        endpoint=f"{write_ceiling.NAME}, {min(len(pairs), options.connections)} connections",
+        requests_per_second=limit,
+        p50_ms=result.p50_ms,
+        p99_ms=result.p99_ms,
+        errors=result.errors,
+        requests=result.requests,
+        statements=1,
+        rss_mib=0.0,
+        ceiling_ratio=None,
+    )
+    writes = {endpoint.name for endpoint in chosen if endpoint.writes}
+    report.rows = [
+        _with(row, data_ceiling=limit, data_ceiling_ratio=row.requests_per_second / limit)
+        if row.endpoint in writes and limit
+        else row
+        for row in report.rows
+    ]
 
 
 def _measure_cached(
@@ -229,7 +335,7 @@ def _measure_cached(
         conduit.arguments, {**environment, **conduit.environment}, log, probe="/api/tags"
     ) as server:
         for endpoint in chosen:
-            if endpoint.caller is Caller.ANONYMOUS:
+            if endpoint.caller is Caller.ANONYMOUS and not endpoint.writes:
                 console.print(f"bench: {endpoint.name} (cached)")
                 name = f"{endpoint.name} (cached)"
                 rows.append(_measure(name, server, endpoint.requests, None, options, database_pid))

@@ -14,6 +14,8 @@ RANDOM_SEED = 20261126
 # PROLIFIC_USER; authors and favoriters are skewed towards low ids.
 READER_USER = 1
 WRITER_USER = 2
+# The session each of them is signed in with: the tokens the benchmark issues name these.
+BENCH_SESSIONS = {READER_USER: "bench-reader", WRITER_USER: "bench-writer"}
 PROLIFIC_USER = 3
 FEED_FOLLOWS = 50
 BUSY_ARTICLE_COMMENTS = 100

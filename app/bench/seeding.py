@@ -154,10 +154,12 @@ async def _postgres_load(database_url: str, dataset: Dataset, progress: Progress
                     table.table, records=[pick(row) for row in chunk], columns=columns
                 )
                 progress(table.table, len(chunk), table.count)
-            if "id" in columns:
+            sequence = "id" in columns and await connection.fetchval(
+                "SELECT pg_get_serial_sequence($1, 'id')", table.table
+            )
+            if sequence:  # an identity (not the sessions' random text ids)
                 await connection.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table.table}', 'id'), "
-                    f"(SELECT coalesce(max(id), 1) FROM {table.table}))"
+                    f"SELECT setval('{sequence}', (SELECT coalesce(max(id), 1) FROM {table.table}))"
                 )
         await connection.execute("VACUUM ANALYZE")
         database = make_url(database_url).database

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -47,6 +48,15 @@ def ensure_installed() -> str:
     return shutil.which("wrk") or "wrk"
 
 
+def listing(requests: tuple[Request, ...], writer_tokens: list[str]) -> str:
+    """The requests as wrk.lua reads them: method, path, body and the writer's token, if any."""
+    lines = []
+    for request in requests:
+        token = writer_tokens[request.writer] if request.writer is not None else ""
+        lines.append(f"{request.method}\t{request.path}\t{request.body}\t{token}\n")
+    return "".join(lines)
+
+
 def run(
     base_url: str,
     requests: tuple[Request, ...],
@@ -55,15 +65,17 @@ def run(
     connections: int,
     threads: int,
     seconds: float,
+    writer_tokens: list[str] | None = None,
 ) -> LoadResult:
     with tempfile.TemporaryDirectory(prefix="conduit-wrk-") as directory:
-        listing, result = Path(directory) / "requests.tsv", Path(directory) / "result.json"
-        listing.write_text("".join(f"{r.method}\t{r.path}\t{r.body}\n" for r in requests))
+        requests_file, result = Path(directory) / "requests.tsv", Path(directory) / "result.json"
+        requests_file.write_text(listing(requests, writer_tokens or []))
         environment = {
             **os.environ,
-            "BENCH_REQUESTS": str(listing),
+            "BENCH_REQUESTS": str(requests_file),
             "BENCH_RESULT": str(result),
             "BENCH_TOKEN": token or "",
+            "BENCH_NONCE": secrets.token_hex(3),  # each run's new titles and accounts are its own
         }
         command = [
             ensure_installed(),

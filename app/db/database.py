@@ -25,7 +25,7 @@ from sqlalchemy.sql import Executable
 from app.db.direct import DirectReads, Row
 from app.db.engine import SQLITE_BEGIN_IMMEDIATE
 from app.db.errors import is_disconnect, is_retryable
-from app.db.generation import Generation
+from app.db.generation import DEFAULT_NOTICE_SECONDS, Generation
 
 T = TypeVar("T")
 Work = Callable[[AsyncSession], Awaitable[T]]
@@ -45,18 +45,26 @@ class _Attempt:
     """How far one run of a unit of work got."""
 
     committing: bool = False  # the function returned; COMMIT is (being) sent
+    exempt_until: float | None = None  # until when a write may leave the generation alone
 
 
 class Database:
     """Runs units of work against one engine."""
 
-    def __init__(self, engine: AsyncEngine, *, retry_attempts: int = 3) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        retry_attempts: int = 3,
+        cache_notice_seconds: float = DEFAULT_NOTICE_SECONDS,
+    ) -> None:
         self.engine = engine
         self._retry_attempts = retry_attempts
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._direct = DirectReads(engine, self.read)
-        # Raised by every write, read by the response cache (see app/db/generation.py).
-        self.generation = Generation.of(engine)
+        # Raised by every write while any process caches, read by the response cache (see
+        # app/db/generation.py).
+        self.generation = Generation.of(engine, notice=cache_notice_seconds)
 
     async def read(self, work: Work[T], *, snapshot: bool = False) -> T:
         """Run ``work`` as a read. On PostgreSQL each statement sees the data as of its own start
@@ -81,7 +89,19 @@ class Database:
         """Run ``work`` in a write transaction, committed before this returns."""
         return await self._run(work, write=True, snapshot=False)
 
+    async def bookkeeping(self, statement: Executable) -> None:
+        """Run one statement in a write transaction of its own that is not a unit of work: for data
+        that no cached answer depends on (when a session was last used). So it does not raise the
+        response cache's generation (which would empty every process's cache each time), and it is
+        not retried: the data is written again at its next occasion."""
+        async with self.engine.connect() as connection:
+            if self.engine.dialect.name == "sqlite":
+                await connection.execution_options(**{SQLITE_BEGIN_IMMEDIATE: True})
+            async with connection.begin():
+                await connection.execute(statement)
+
     async def dispose(self) -> None:
+        await self.generation.close()
         await self.engine.dispose()
 
     async def _run(self, work: Work[T], *, write: bool, snapshot: bool) -> T:
@@ -92,7 +112,7 @@ class Database:
                 return await self._run_once(work, write=write, snapshot=snapshot, state=state)
             except Exception as error:
                 if write and state.committing:  # COMMIT failed, yet it may have been applied
-                    await self.generation.raise_after_commit()
+                    await self.generation.raise_after_commit(state.exempt_until)
                 if is_disconnect(error) and not state.committing and not reconnected:
                     # The server rolled the transaction back with the connection, and SQLAlchemy has
                     # invalidated the pool's older connections: one more run gets a new connection.
@@ -108,6 +128,8 @@ class Database:
                 attempt += 1
 
     async def _run_once(self, work: Work[T], *, write: bool, snapshot: bool, state: _Attempt) -> T:
+        if write:  # what this process knew before the transaction began
+            state.exempt_until = self.generation.exemption()
         async with self._sessions() as session:
             async with session.begin():
                 dialect = self.engine.dialect.name
@@ -120,10 +142,10 @@ class Database:
                     await session.connection(execution_options={"isolation_level": level})
                 result = await work(session)
                 if write:
-                    await self.generation.raise_in_transaction(session)
+                    await self.generation.raise_in_transaction(session, state.exempt_until)
                 state.committing = True
             if write:
-                await self.generation.raise_after_commit()
+                await self.generation.raise_after_commit(state.exempt_until)
             for callback in session.info.pop(_AFTER_COMMIT, []):
                 try:
                     await callback()

@@ -71,6 +71,7 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
         **_pool_options(settings),
     )
     busy_timeout_ms = settings.sqlite_busy_timeout_ms
+    synchronous = settings.sqlite_synchronous.value  # FULL unless relaxed: see config/settings.py
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -78,7 +79,7 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import exc
 
+# PostgreSQL SQLSTATEs of an insert that refers to a row a concurrent transaction has just deleted
+# (see app/services/removed.py).
 FOREIGN_KEY_VIOLATION = "23503"
+NOT_NULL_VIOLATION = "23502"
 # PostgreSQL SQLSTATEs: serialization_failure, deadlock_detected.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 # query_canceled (statement_timeout), admin/crash shutdown, cannot connect now, lock timeout,

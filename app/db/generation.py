@@ -10,25 +10,34 @@ makes every older answer in every process unusable. Two rules make that exact:
 - An answer is stored under the generation read *before* its data was read. An answer read before
   a commit is therefore stored under a generation older than that commit's raise, never served again.
 
+The first rule binds only while some process caches: a write leaves the generation alone while its
+process knows that none does (``app/db/cache_presence.py``), so without the response cache a write
+costs nothing here.
+
 PostgreSQL keeps it in a sequence (migration 0005), raised with ``nextval`` after COMMIT on a
 connection outside any transaction: one round trip, no row lock, so writers never wait on each other.
 SQLite keeps it in a row of ``counters``, raised inside the write transaction: SQLite has one writer
 at a time anyway, and the raise becomes visible with the commit, atomically, in every process on
-the file (``conduit serve --workers N``).
+the file (``conduit serve --workers N``). (If the exemption ran out while such a write committed, it
+is raised right after the commit instead.) Both run on the driver's own connection, so they are not
+among the statements SQLAlchemy's events count: they are not the request's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.db.models import Counter
+from app.db import cache_presence
+from app.db.cache_presence import Lease, Presence
 
+DEFAULT_NOTICE_SECONDS = 3.0  # RESPONSE_CACHE_NOTICE_SECONDS
 NAME = "response_cache_generation"  # the PostgreSQL sequence, the SQLite counter
 
 # What an answer is stored under: the database's generation, and this process's count of raises
@@ -78,30 +87,80 @@ class SharedRead:
 
 
 class Generation:
-    """Reads and raises the generation of one engine's database."""
+    """Reads and raises the generation of one engine's database, and knows whether it must."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        notice: float = DEFAULT_NOTICE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.engine = engine
         self.failed_raises = 0
+        self._clock = clock
         self._current = SharedRead(self._read)
+        self.presence = Presence(self._lease_live, notice=notice, clock=clock)
+        self.lease: Lease | None = None  # this process caches: see start_caching
 
     @classmethod
-    def of(cls, engine: AsyncEngine) -> Generation:
-        return _SqliteGeneration(engine) if engine.dialect.name == "sqlite" else _PostgresGeneration(engine)
+    def of(cls, engine: AsyncEngine, *, notice: float = DEFAULT_NOTICE_SECONDS) -> Generation:
+        kind = _SqliteGeneration if engine.dialect.name == "sqlite" else _PostgresGeneration
+        return kind(engine, notice=notice)
+
+    async def start_caching(self) -> None:
+        """This process serves answers from memory: hold the lease (``app/db/cache_presence.py``),
+        returning once every writer must have seen it, and raise on every write from now on."""
+        self.lease = Lease(self._renew_lease, notice=self.presence.notice, clock=self._clock)
+        await self.lease.start()
+
+    async def close(self) -> None:
+        """Stop the background work (renewing the lease, a poll) before the engine is disposed."""
+        if self.lease is not None:
+            await self.lease.stop()
+        await self.presence.close()
 
     async def current(self) -> Stamp | None:
-        """The stamp as of a moment after this call began; ``None`` if the database did not say."""
+        """The stamp as of a moment after this call began; ``None`` if the database did not say, or
+        if this process may not serve from memory now (its lease is not yet, or no longer, seen)."""
+        if self.lease is not None and not self.lease.active():
+            return None
         failed = self.failed_raises  # before the read, as the generation itself
         value = await self._current()
         return None if value is None else (value, failed)
 
-    async def raise_in_transaction(self, session: AsyncSession) -> None:
+    def exemption(self) -> float | None:
+        """As a write begins: until when (on the clock) it may leave the generation alone; ``None``:
+        it must raise it."""
+        return None if self.lease is not None else self.presence.exempt_until()
+
+    async def raise_in_transaction(self, session: AsyncSession, exempt_until: float | None) -> None:
         """Part of a write transaction, before its COMMIT (SQLite)."""
 
-    async def raise_after_commit(self) -> None:
-        """After a write's COMMIT (PostgreSQL). Never raises: the write is committed."""
+    async def raise_after_commit(self, exempt_until: float | None) -> None:
+        """After a write's COMMIT, or a COMMIT that may have been applied. Never raises: the write is
+        committed. Raises the generation unless the write is still exempt (or was raised with it)."""
+        expired = exempt_until is not None and self._clock() >= exempt_until
+        if not (expired or (exempt_until is None and not self._raises_in_transaction)):
+            return
+        try:
+            await self._raise_now()
+        except Exception:
+            self.failed_raises += 1
+            logger.exception("could not raise the response cache generation after a commit")
+
+    _raises_in_transaction = False
+
+    async def _raise_now(self) -> None:
+        raise NotImplementedError
 
     async def _read(self) -> int:
+        raise NotImplementedError
+
+    async def _lease_live(self) -> bool:
+        raise NotImplementedError
+
+    async def _renew_lease(self, seconds: float) -> None:
         raise NotImplementedError
 
 
@@ -109,33 +168,65 @@ class _PostgresGeneration(Generation):
     # asyncpg's own connection (from the engine's pool): one round trip, none of SQLAlchemy's
     # per-statement work, and no transaction (it is in autocommit unless told otherwise).
     async def _read(self) -> int:
-        return await self._fetch(f"SELECT last_value FROM {NAME}")  # noqa: S608 - a constant
+        return int(await self._fetch(f"SELECT last_value FROM {NAME}"))  # noqa: S608 - a constant
 
-    async def raise_after_commit(self) -> None:
-        try:
-            await self._fetch(f"SELECT nextval('{NAME}')")
-        except Exception:
-            self.failed_raises += 1
-            logger.exception("could not raise the response cache generation after a commit")
+    async def _raise_now(self) -> None:
+        await self._fetch(f"SELECT nextval('{NAME}')")
 
-    async def _fetch(self, query: str) -> int:
+    async def _lease_live(self) -> bool:
+        return bool(await self._fetch(_PG_LEASE_LIVE, cache_presence.NAME))
+
+    async def _renew_lease(self, seconds: float) -> None:
+        await self._fetch(_PG_LEASE_RENEW, cache_presence.NAME, round(seconds * 1000))
+
+    async def _fetch(self, query: str, *args: Any) -> Any:
         async with self.engine.connect() as connection:
             raw = await connection.get_raw_connection()
-            value = await raw.driver_connection.fetchval(query)  # type: ignore[union-attr]
-        return int(value)
+            return await raw.driver_connection.fetchval(query, *args)  # type: ignore[union-attr]
+
+
+_PG_NOW_MS = "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+_PG_LEASE_LIVE = f"SELECT coalesce(max(value) > {_PG_NOW_MS}, false) FROM counters WHERE name = $1"  # noqa: S608
+_PG_LEASE_RENEW = (
+    f"INSERT INTO counters (name, value) VALUES ($1, {_PG_NOW_MS} + $2::bigint) "  # noqa: S608 - constants
+    "ON CONFLICT (name) DO UPDATE SET value = greatest(counters.value, excluded.value)"
+)
+_SQLITE_NOW_MS = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+_SQLITE_LEASE_LIVE = f"SELECT max(value) > {_SQLITE_NOW_MS} FROM counters WHERE name = ?"  # noqa: S608
+_SQLITE_LEASE_RENEW = (
+    f"INSERT INTO counters (name, value) VALUES (?, {_SQLITE_NOW_MS} + ?) "  # noqa: S608 - constants
+    "ON CONFLICT (name) DO UPDATE SET value = max(counters.value, excluded.value)"
+)
+_SQLITE_RAISE = "UPDATE counters SET value = value + 1 WHERE name = ?"
 
 
 class _SqliteGeneration(Generation):
+    # aiosqlite's own connection, in autocommit mode (see app/db/engine.py): no BEGIN.
+    _raises_in_transaction = True
+
     async def _read(self) -> int:
-        async with self.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            # aiosqlite's own connection, in autocommit mode (see app/db/engine.py): no BEGIN.
-            rows = await raw.driver_connection.execute_fetchall(  # type: ignore[union-attr]
-                "SELECT value FROM counters WHERE name = ?", (NAME,)
-            )
+        rows = await self._fetch("SELECT value FROM counters WHERE name = ?", NAME)
         if not rows:
             raise LookupError(f"no {NAME} counter: the database is not migrated to 0005")
         return int(rows[0][0])
 
-    async def raise_in_transaction(self, session: AsyncSession) -> None:
-        await session.execute(update(Counter).where(Counter.name == NAME).values(value=Counter.value + 1))
+    async def raise_in_transaction(self, session: AsyncSession, exempt_until: float | None) -> None:
+        if exempt_until is None:  # on the transaction's own connection, inside it
+            raw = await (await session.connection()).get_raw_connection()
+            await raw.driver_connection.execute_fetchall(_SQLITE_RAISE, (NAME,))  # type: ignore[union-attr]
+
+    async def _raise_now(self) -> None:
+        await self._fetch(_SQLITE_RAISE, NAME)
+
+    async def _lease_live(self) -> bool:
+        rows = await self._fetch(_SQLITE_LEASE_LIVE, cache_presence.NAME)
+        return bool(rows and rows[0][0])
+
+    async def _renew_lease(self, seconds: float) -> None:
+        await self._fetch(_SQLITE_LEASE_RENEW, cache_presence.NAME, round(seconds * 1000))
+
+    async def _fetch(self, query: str, *args: Any) -> list[Any]:
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            rows: list[Any] = await raw.driver_connection.execute_fetchall(query, args)  # type: ignore[union-attr]
+        return rows

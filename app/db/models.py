@@ -44,18 +44,30 @@ IMAGE_URL_MAX = 2000
 TITLE_MAX = 250
 SLUG_MAX = 300
 TAG_MAX = 40
+SESSION_ID_MAX = 64
+USER_AGENT_MAX = 400
+CLIENT_ADDRESS_MAX = 64
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# SQLite reuses the highest freed rowid unless the key is declared AUTOINCREMENT (PostgreSQL's
+# identities never go back). Users, articles and comments are named by id outside their row: sessions
+# and the audit log (users), live-update events, the audit log and clients' DELETE requests (articles,
+# comments). A reused id would hand those to a newcomer's row: a deleted account's session to the next
+# account to register (migration 0007). Tags and audit entries are never deleted, so never freed.
+NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("token_version >= 0", name="token_version_non_negative"),
         CheckConstraint("articles_count >= 0", name="articles_count_non_negative"),
         CheckConstraint("favorites_count >= 0", name="favorites_count_non_negative"),
+        # Ids are never reused (see NEVER_REUSED).
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
@@ -65,11 +77,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     bio: Mapped[str | None] = mapped_column(Text)
     image: Mapped[str | None] = mapped_column(String(IMAGE_URL_MAX))
-    # Bumped when the password changes: tokens carry it, so older tokens stop working.
-    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Staff may use the admin console (`conduit create-admin`).
     is_staff: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # A deactivated user cannot sign in; deactivating also bumps token_version, ending their sessions.
+    # A deactivated user cannot sign in; deactivating also ends every session they have.
     is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
@@ -80,6 +90,28 @@ class User(Base):
 
     def __str__(self) -> str:  # how the admin console names a user
         return self.username
+
+
+class UserSession(Base):
+    """One sign-in (API or page): the token issued for it names it, and works only while it exists.
+    Signing out, a password change (for the other sessions), deactivation and deletion delete rows."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        # The caller's sessions (list, sign out everywhere else) and cascades when a user is deleted.
+        Index("ix_sessions_user_id_created_at", "user_id", "created_at"),
+    )
+
+    # Random (``secrets``), never a counter: unguessable, and never the id of an ended session.
+    id: Mapped[str] = mapped_column(String(SESSION_ID_MAX), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Written at most once a minute per session, off the request's path (services/sessions.py).
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # As the client said (cut to length) and as the server saw it (behind trusted proxies: uvicorn's
+    # --forwarded-allow-ips); shown to the user, never trusted for anything.
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX))
+    client_address: Mapped[str] = mapped_column(String(CLIENT_ADDRESS_MAX))
 
 
 class Counter(Base):
@@ -127,6 +159,7 @@ class Article(Base):
         # Every article of an author, hidden ones too: the author's own view, account deletion and
         # cascades when a user is deleted.
         Index("ix_articles_author_id_created_at_id", "author_id", "created_at", "id"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
@@ -134,6 +167,11 @@ class Article(Base):
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
+    # ``body`` rendered to sanitised HTML when it is written (app/markdown.py), so that showing an
+    # article never renders Markdown (migration 0008 rendered the rows written before). Up to ~8
+    # times the body's size (a table of one-letter cells): deferred, so that loading an article to
+    # change it (a favorite, a comment) does not fetch it; only the page's read selects it.
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default=text("''"), deferred=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # The base of the favorites total (reads add the pending ``count_deltas``), so lists never count rows.
     favorites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -206,6 +244,7 @@ class Comment(Base):
         Index("ix_comments_article_id_created_at_id", "article_id", "created_at", "id"),
         # Cascades when a user is deleted.
         Index("ix_comments_author_id", "author_id"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import dataclasses
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from enum import Enum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.database import after_commit
-from app.events.model import Event
+from app.events.model import Audience, Event, EventType
 
 logger = logging.getLogger(__name__)
 
@@ -131,9 +132,28 @@ class EventBus(abc.ABC):
 
     def dispatch(self, event: Event) -> None:
         """Deliver an event that has been committed to this process's subscribers."""
+        if event.type is EventType.ARTICLE_DELETED:
+            self._withdraw_retained(event)
         self._recent.append(event)
         for subscription in list(self._subscribers):
             subscription.offer(event)
+
+    def _withdraw_retained(self, deleted: Event) -> None:
+        """The article is gone (deleted, or hidden by staff): its earlier events are replayed to its
+        author only, never again to anyone else (earlier deletion notices stay as they were). Every
+        process does the same when the deletion reaches it, in commit order, so all replay alike."""
+
+        def withdrawn(event: Event) -> Event:
+            if (
+                event.article_id is None
+                or event.article_id != deleted.article_id
+                or event.type is EventType.ARTICLE_DELETED
+                or event.audience is Audience.AUTHOR
+            ):
+                return event
+            return dataclasses.replace(event, audience=Audience.AUTHOR, author_id=deleted.author_id)
+
+        self._recent = deque(map(withdrawn, self._recent), maxlen=self._recent.maxlen)
 
 
 class InProcessBus(EventBus):

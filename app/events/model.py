@@ -15,7 +15,17 @@ class EventType(StrEnum):
     COMMENT_DELETED = "comment.deleted"
     FAVORITES_CHANGED = "article.favorites"
     ARTICLE_PUBLISHED = "article.published"
+    ARTICLE_DELETED = "article.deleted"  # deleted, or hidden by staff: gone for its readers
     FOLLOWS_CHANGED = "profile.follows"
+
+
+class Audience(StrEnum):
+    """Whose streams may receive an event about an article, decided by the writer from the article's
+    visibility in its own transaction (see ``services.article_events``)."""
+
+    PUBLIC = "public"  # everyone who may see the stream's subject
+    AUTHOR = "author"  # only the article's author: it is hidden, so no one else may read it
+    OTHERS = "others"  # everyone but its author: the article was just hidden from them
 
 
 def new_event_id() -> str:
@@ -25,8 +35,9 @@ def new_event_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """Something that happened, as the public may see it. ``author_id`` and ``user_id`` are used to
-    filter streams (feeds, one's own follows) and are not sent to clients."""
+    """Something that happened, and who may hear of it. ``article_id``, ``author_id`` (the
+    article's author), ``user_id`` and ``audience`` are used to filter streams (feeds, one's own
+    follows, hidden articles) and are not sent to clients."""
 
     type: EventType
     slug: str | None = None
@@ -34,7 +45,9 @@ class Event:
     favorites_count: int | None = None
     author: str | None = None
     author_id: int | None = None
+    article_id: int | None = None  # slugs change (a rename) and are reused (after a deletion)
     user_id: int | None = None
+    audience: Audience = Audience.PUBLIC
     id: str = field(default_factory=new_event_id)
 
     def to_json(self) -> str:
@@ -44,7 +57,16 @@ class Event:
     @classmethod
     def from_json(cls, payload: str) -> Event:
         data: dict[str, Any] = json.loads(payload)
-        return cls(**{**data, "type": EventType(data["type"])})
+        audience = Audience(data.get("audience", Audience.PUBLIC))
+        return cls(**{**data, "type": EventType(data["type"]), "audience": audience})
+
+    def reaches(self, viewer_id: int | None) -> bool:
+        """Whether a stream of ``viewer_id`` (``None``: anonymous) may receive this event at all."""
+        if self.audience is Audience.AUTHOR:
+            return viewer_id is not None and viewer_id == self.author_id
+        if self.audience is Audience.OTHERS:
+            return viewer_id is None or viewer_id != self.author_id
+        return True
 
     def public(self) -> dict[str, Any]:
         """What a client receives: the type, the ids and counts, no internal ids."""

@@ -50,7 +50,8 @@ class Metrics:
         self.response_cache = Counter(
             "conduit_response_cache_lookups",
             "Anonymous API reads the response cache looked up, by result: hit, miss (the app answered), "
-            "unavailable (the generation could not be read: the app answered).",
+            "unavailable (the generation could not be read, or this process's cache lease is not yet "
+            "seen by every writer: the app answered).",
             ("result",),
             registry=self.registry,
         )

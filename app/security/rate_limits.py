@@ -9,6 +9,11 @@ every process of the deployment shares them.
 If the counter store fails (Redis down or slow), the request goes through and a warning is logged:
 the limits protect the service, they must not become a way to take it down.
 
+A sign-in attempt is reserved before its password is checked, in the same atomic step that checks
+the budget (``limits``' moving window: a Lua script in Redis, a lock per key in memory), and given
+back unless the password was wrong. Testing the budget first and counting the failure afterwards
+would let every parallel guess pass the test while the others are still in argon2.
+
 Wiring: ``limit_writes`` is an app-wide dependency (it counts POST, PUT, PATCH and DELETE only);
 ``limit_registrations`` sits on the two sign-up routes; the login routes wrap the attempt in
 ``LoginThrottle``'s ``attempt(email)``, and account deletion hands that same ``attempt`` to the
@@ -27,7 +32,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
-from coredis import ConnectionPool
+from coredis import ConnectionPool, Redis
+from coredis.exceptions import RedisError
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -57,6 +63,7 @@ class RateLimits:
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limits_enabled
         self._storage, self._pool = _storage(settings.redis_url)
+        self._redis = None if self._pool is None else Redis(connection_pool=self._pool)
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._failed_logins = parse_many(settings.rate_limit_failed_logins)
         self._registrations = parse_many(settings.rate_limit_registrations)
@@ -64,22 +71,24 @@ class RateLimits:
 
     @asynccontextmanager
     async def login_attempt(self, client: str, email: str) -> AsyncIterator[None]:
-        """Wraps one sign-in attempt. Refused (429) up front, before any password is checked, when
-        the client or the account has no failed attempts left; only a failure (``NotAuthenticated``,
-        or ``WrongPassword`` when a password confirms an action) is counted, so signing in
-        successfully never uses the budget up."""
+        """Wraps one sign-in attempt. Before any password is checked, the attempt takes one of the
+        client's and one of the account's failed attempts (429 if either has none left); a failure
+        (``NotAuthenticated``, or ``WrongPassword`` when a password confirms an action) keeps it,
+        anything else gives it back, so signing in successfully never uses the budget up."""
         if not self.enabled:
             yield
             return
         keys = [("failed-login", "client", client), ("failed-login", "account", _digest(email))]
-        await self._refuse_if_spent(self._failed_logins, keys, TOO_MANY_FAILED_LOGINS)
+        reserved = await self._reserve(self._failed_logins, keys, TOO_MANY_FAILED_LOGINS)
+        failed = False
         try:
             yield
         except (NotAuthenticated, WrongPassword):
-            for item in self._failed_logins:
-                for key in keys:
-                    await self._allowed(self._limiter.hit(item, *key))
+            failed = True
             raise
+        finally:
+            if not failed:
+                await self._give_back(reserved)
 
     async def registration(self, client: str) -> None:
         """Counts a registration attempt (successful or not); 429 once the client's budget is spent."""
@@ -95,13 +104,36 @@ class RateLimits:
         if self._pool is not None:
             self._pool.disconnect()
 
-    async def _refuse_if_spent(
+    async def _reserve(
         self, items: Sequence[RateLimitItem], keys: Sequence[Key], message: str
-    ) -> None:
+    ) -> list[tuple[RateLimitItem, Key]]:
+        """Takes one entry of every item for every key, each atomically with the check that one is
+        left; if one is not, gives back those already taken and refuses (429)."""
+        reserved: list[tuple[RateLimitItem, Key]] = []
         for item in items:
             for key in keys:
-                if not await self._allowed(self._limiter.test(item, *key)):
+                if not await self._allowed(self._limiter.hit(item, *key)):
+                    await self._give_back(reserved)
                     raise TooManyRequests(message, retry_after=await self._retry_after(item, key))
+                reserved.append((item, key))
+        return reserved
+
+    async def _give_back(self, reserved: Sequence[tuple[RateLimitItem, Key]]) -> None:
+        """Removes the newest entry of each window: the one reserved, or one taken a moment later,
+        which counts the same. ``limits`` has no call for it, so this reaches into the two stores
+        ``_storage`` builds: the memory store's entry list (under its key's lock) and the Redis list
+        (one LPOP, atomic)."""
+        for item, key in reserved:
+            storage_key = item.key_for(*key)
+            try:
+                if isinstance(self._storage, MemoryStorage):
+                    async with self._storage.locks[storage_key]:
+                        if entries := self._storage.events.get(storage_key):
+                            del entries[0]  # newest first
+                elif self._redis is not None:
+                    await self._redis.lpop(f"{REDIS_KEY_PREFIX}:{storage_key}")
+            except (RedisError, OSError) as error:
+                logger.warning("rate-limit store unavailable, attempt not given back: %s", error)
 
     async def _spend(self, items: Sequence[RateLimitItem], key: Key, message: str) -> None:
         for item in items:

@@ -1,4 +1,8 @@
-"""JWT access tokens (HS256 pinned; ``exp`` required)."""
+"""JWT access tokens (HS256 pinned; ``exp`` required).
+
+A token names its user and the session it was issued for (``sid``); it works only while that session
+exists (``app/db/repositories/sessions.py``). Tokens from before sessions (migration 0007) carry a
+credentials version instead and no ``sid``: they are refused, and their holders sign in again."""
 
 from __future__ import annotations
 
@@ -11,14 +15,15 @@ from config import Settings
 
 ALGORITHM = "HS256"
 MAX_USER_ID = 2**63 - 1
+MAX_SESSION_ID = 64  # characters; see app/db/models.py
 
 
 @dataclass(frozen=True, slots=True)
 class TokenClaims:
-    """Who a valid token speaks for: the user id and the credentials version it was issued for."""
+    """Who a valid token speaks for: the user id and the session it was issued for."""
 
     user_id: int
-    token_version: int
+    session_id: str
 
 
 class InvalidToken(Exception):
@@ -34,7 +39,7 @@ class TokenCodec:
         now = datetime.now(UTC)
         payload = {
             "sub": str(claims.user_id),
-            "ver": claims.token_version,
+            "sid": claims.session_id,
             "iat": now,
             "exp": now + self._lifetime,
         }
@@ -43,14 +48,14 @@ class TokenCodec:
     def decode(self, token: str) -> TokenClaims:
         try:
             payload = jwt.decode(
-                token, self._secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "ver"]}
+                token, self._secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "sid"]}
             )
-            user_id, version = int(payload["sub"]), payload["ver"]
+            user_id, session_id = int(payload["sub"]), payload["sid"]
         except (jwt.PyJWTError, ValueError, TypeError) as error:
             raise InvalidToken(str(error)) from error
-        if not isinstance(version, int) or isinstance(version, bool):
-            raise InvalidToken("malformed token version")
+        if not isinstance(session_id, str) or not 0 < len(session_id) <= MAX_SESSION_ID:
+            raise InvalidToken("malformed token session")
         # Ids are 64-bit database integers; a larger one would fail in the query instead of here.
         if not 0 < user_id <= MAX_USER_ID:
             raise InvalidToken("malformed token subject")
-        return TokenClaims(user_id=user_id, token_version=version)
+        return TokenClaims(user_id=user_id, session_id=session_id)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import domain
 from app.db.models import User
-from app.db.repositories import accounts, articles, comments, favorites, users
+from app.db.repositories import accounts, articles, comments, favorites, sessions, users
 from app.db.types import utc_now
 from app.exceptions import WrongPassword
 from app.schemas.accounts import AccountDeletion
@@ -82,4 +82,5 @@ async def erase(session: AsyncSession, user: User) -> None:
     await articles.delete_all_by(session, author_id=user.id)  # tags', global and favoriters' totals
     await comments.remove_all_by(session, author_id=user.id)  # on other people's articles
     await users.remove_all_follows(session, user.id)
+    await sessions.end_all(session, user.id)  # the foreign key cascades too; said here, where it is seen
     await users.delete_user(session, user.id)

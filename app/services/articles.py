@@ -12,13 +12,15 @@ from app.db.queries import tags as tag_queries
 from app.db.queries.article_lists import ArticleFilter
 from app.db.repositories import articles, deltas, favorites, tags
 from app.db.types import utc_now
-from app.events.model import Event, EventType
+from app.events.model import Audience, EventType
 from app.exceptions import Forbidden, NotFound, ServiceUnavailable
+from app.markdown import render_off_loop
 from app.schemas.articles import ArticleUpdate, NewArticle
 from app.security.tokens import TokenClaims
-from app.services import slugs
+from app.services import article_events, slugs
 from app.services.context import AppContext
 from app.services.identity import current_user, ensure_current, found_for, viewer_of
+from app.services.removed import not_found_if_removed
 
 
 async def find(session: AsyncSession, slug: str, *, viewer_id: int | None) -> Article:
@@ -29,13 +31,16 @@ async def find(session: AsyncSession, slug: str, *, viewer_id: int | None) -> Ar
     return article
 
 
-async def remove(session: AsyncSession, article: Article) -> None:
-    """Delete the article and stop counting it (if it was counted: visible). Nothing to do if a
-    concurrent delete got there first: the row lock makes the later one see it gone."""
+async def remove(ctx: AppContext, session: AsyncSession, article: Article) -> None:
+    """Delete the article and stop counting it (if it was counted: visible), and tell its readers
+    (a hidden one's: its author). Nothing to do if a concurrent delete got there first: the row
+    lock makes the later one see it gone."""
     visible = await articles.lock_for_delete(session, article.id)
     if visible is None:
         return
     await articles.delete_article(session, article, counted=visible)
+    audience = Audience.PUBLIC if visible else Audience.AUTHOR
+    await article_events.announce_gone(ctx, session, article, audience=audience)
 
 
 async def _view(session: AsyncSession, article_id: int, *, viewer_id: int) -> domain.Article:
@@ -108,6 +113,9 @@ async def get(ctx: AppContext, claims: TokenClaims | None, slug: str) -> domain.
 
 async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> domain.Article:
     names = sorted(set(data.tag_list))
+    # Before the transaction, off the event loop: rendering a long body takes a while, and holding
+    # a transaction open meanwhile would hold SQLite's write lock (app/markdown.py).
+    body_html = await render_off_loop(data.body)
 
     async def work(session: AsyncSession) -> domain.Article:
         author = await current_user(session, claims)
@@ -116,6 +124,7 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
             "title": data.title,
             "description": data.description,
             "body": data.body,
+            "body_html": body_html,
             "author_id": author.id,
             "tag_names": " ".join(names),  # what search reads (see tags.set_tags)
             "created_at": now,
@@ -136,10 +145,8 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
             also=deltas.article_counted(author.id, 1),
             new=True,
         )
-        published = Event(
-            type=EventType.ARTICLE_PUBLISHED, slug=slug, author=author.username, author_id=author.id
-        )
-        await ctx.events.stage(session, published)
+        published = article_events.ArticleRef(id=article_id, author_id=author.id, slug=slug)
+        await article_events.announce_published(ctx, session, published, author=author.username)
         return await _view(session, article_id, viewer_id=author.id)
 
     return await ctx.db.write(work)
@@ -147,6 +154,8 @@ async def create(ctx: AppContext, claims: TokenClaims, data: NewArticle) -> doma
 
 async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleUpdate) -> domain.Article:
     given = data.model_fields_set
+    # As in ``create``: rendered before the transaction, off the event loop.
+    body_html = None if data.body is None else await render_off_loop(data.body)
 
     async def work(session: AsyncSession) -> domain.Article:
         user = await current_user(session, claims)
@@ -156,6 +165,8 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
         for name in ("title", "description", "body"):
             if name in given:
                 setattr(article, name, getattr(data, name))
+        if body_html is not None:
+            article.body_html = body_html
         if data.tag_list is not None:
             names = sorted(set(data.tag_list))
             await tags.set_tags(
@@ -166,7 +177,8 @@ async def update(ctx: AppContext, claims: TokenClaims, slug: str, data: ArticleU
                 counted=article.hidden_at is None,
             )
             article.tag_names = " ".join(names)  # what search reads, written with the other fields
-        article.updated_at = utc_now()
+        if given:  # a body with no field of the update (unknown ones are ignored) changes nothing
+            article.updated_at = utc_now()
         if data.title is not None and slugs.base_slug(data.title) != slugs.base_slug(old_title):
             await _claim_slug(session, article, data.title)
         await session.flush()
@@ -182,7 +194,7 @@ async def delete(ctx: AppContext, claims: TokenClaims, slug: str) -> None:
         _ensure_author(article, user)
         # Locked apart from the read: a delete that waited on a concurrent one (or on the author's
         # account deletion) then finds it gone and answers 204, as if it had won.
-        await remove(session, article)
+        await remove(ctx, session, article)
 
     await ctx.db.write(work)
 
@@ -199,16 +211,25 @@ async def _set_favorite(ctx: AppContext, claims: TokenClaims, slug: str, *, favo
     async def work(session: AsyncSession) -> domain.Article:
         user = await current_user(session, claims)
         change = favorites.favorite if favorite else favorites.unfavorite
-        changed = await change(session, user_id=user.id, slug=slug)
-        # Read back by slug: 404 if there is no such article (or it is hidden from the caller).
-        view = await article_views.get_view_by_slug(session, slug, viewer_id=user.id)
-        if view is None:
+        with not_found_if_removed("article not found"):  # its deletion committed meanwhile
+            changed = await change(session, user_id=user.id, slug=slug)
+        # Read back by slug, its row share-locked so that a concurrent hide cannot slip between this
+        # read and the commit (see article_events.announce): 404 if there is no such article (or it
+        # is hidden from the caller).
+        written = await article_views.written_by_slug(session, slug, viewer_id=user.id)
+        if written is None:
             raise NotFound("article not found")
+        view = written.view
         if changed:
-            event = Event(
-                type=EventType.FAVORITES_CHANGED, slug=view.slug, favorites_count=view.favorites_count
+            seen = article_events.ArticleRef(id=view.id, author_id=written.author_id, slug=view.slug)
+            await article_events.announce_seen(
+                ctx,
+                session,
+                seen,
+                EventType.FAVORITES_CHANGED,
+                visible=written.visible,
+                favorites_count=view.favorites_count,
             )
-            await ctx.events.stage(session, event)
         return view
 
     return await ctx.db.write(work)

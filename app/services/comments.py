@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import domain
-from app.db.errors import FOREIGN_KEY_VIOLATION, sqlstate
 from app.db.queries import comments as comment_views
 from app.db.repositories import comments
-from app.events.model import Event, EventType
+from app.events.model import EventType
 from app.exceptions import Forbidden, NotFound
 from app.schemas.articles import NewComment
 from app.security.tokens import TokenClaims
+from app.services.article_events import announce_by_slug
 from app.services.articles import find as find_article
 from app.services.context import AppContext
 from app.services.identity import current_user, found_for, viewer_of
+from app.services.removed import not_found_if_removed
 
 
 async def list_comments(ctx: AppContext, claims: TokenClaims | None, slug: str) -> list[domain.Comment]:
@@ -26,18 +26,11 @@ async def list_comments(ctx: AppContext, claims: TokenClaims | None, slug: str) 
 async def add(ctx: AppContext, claims: TokenClaims, slug: str, data: NewComment) -> domain.Comment:
     async def work(session: AsyncSession) -> domain.Comment:
         author = await current_user(session, claims)
-        try:
+        with not_found_if_removed("article not found"):  # its deletion committed meanwhile
             comment_id = await comments.add(session, slug=slug, author_id=author.id, body=data.body)
-        except IntegrityError as error:
-            if sqlstate(error) != FOREIGN_KEY_VIOLATION:
-                raise
-            # A concurrent delete removed the article after it was read here (its row lock made
-            # this insert's key check wait for that delete): as if it had been gone already.
-            raise NotFound("article not found") from error
         if comment_id is None:
             raise NotFound("article not found")
-        event = Event(type=EventType.COMMENT_CREATED, slug=slug, comment_id=comment_id)
-        await ctx.events.stage(session, event)
+        await announce_by_slug(ctx, session, slug, EventType.COMMENT_CREATED, comment_id=comment_id)
         return await comment_views.get_view(session, comment_id, viewer_id=author.id)
 
     return await ctx.db.write(work)
@@ -54,7 +47,6 @@ async def delete(ctx: AppContext, claims: TokenClaims, slug: str, comment_id: in
         if comment.author_id != user.id:
             raise Forbidden("only the author may delete this comment")
         await comments.remove(session, comment)
-        event = Event(type=EventType.COMMENT_DELETED, slug=slug, comment_id=comment_id)
-        await ctx.events.stage(session, event)
+        await announce_by_slug(ctx, session, slug, EventType.COMMENT_DELETED, comment_id=comment_id)
 
     await ctx.db.write(work)

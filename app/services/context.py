@@ -13,6 +13,7 @@ from app.events.streams import StreamLimiter
 from app.security.passwords import PasswordHashing
 from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenCodec
+from app.services.activity import SessionActivity
 from config import Settings
 
 
@@ -25,11 +26,16 @@ class AppContext:
     events: EventBus
     streams: StreamLimiter
     limits: RateLimits
+    activity: SessionActivity
     folder: CounterFolder
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppContext:
-        db = Database(create_engine(settings), retry_attempts=settings.db_retry_attempts)
+        db = Database(
+            create_engine(settings),
+            retry_attempts=settings.db_retry_attempts,
+            cache_notice_seconds=settings.response_cache_notice_seconds,
+        )
         return cls(
             settings=settings,
             db=db,
@@ -37,20 +43,26 @@ class AppContext:
             tokens=TokenCodec(settings),
             events=_event_bus(settings),
             streams=StreamLimiter(
-                per_process=settings.events_max_streams, per_user=settings.events_max_streams_per_user
+                per_process=settings.events_max_streams,
+                per_user=settings.events_max_streams_per_user,
+                per_address=settings.events_max_streams_per_address,
             ),
             limits=RateLimits(settings),
+            activity=SessionActivity(db),
             folder=CounterFolder(db.engine),
         )
 
     async def start(self) -> None:
         await self.events.start()
         await self.folder.start()  # moves pending counter deltas into their bases (app/db/folding.py)
+        if self.settings.response_cache_enabled:  # returns once every writer raises the generation
+            await self.db.generation.start_caching()
 
     async def close(self) -> None:
         await self.folder.stop()
         await self.events.stop()
         await self.limits.close()
+        await self.activity.settle()
         await self.db.dispose()
 
 

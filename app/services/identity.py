@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.database import Database
 from app.db.models import User
 from app.db.queries.viewer import Viewer
-from app.db.repositories import users
+from app.db.session_check import live
 from app.exceptions import NotAuthenticated, NotFound
 from app.security.tokens import TokenClaims
 
@@ -20,19 +21,21 @@ STALE_TOKEN = "token is no longer valid"  # noqa: S105 - a message, not a secret
 
 def viewer_of(claims: TokenClaims | None) -> Viewer | None:
     """The viewer a read checks in its own statement (see ``ensure_current``)."""
-    return None if claims is None else Viewer(id=claims.user_id, token_version=claims.token_version)
+    return None if claims is None else Viewer(id=claims.user_id, session_id=claims.session_id)
 
 
 def ensure_current(viewer_valid: bool) -> None:
-    """401 when a read's own check found the token's user gone or their password changed."""
+    """401 when a read's own check found the token's session ended or its user deactivated."""
     if not viewer_valid:
         raise NotAuthenticated(STALE_TOKEN)
 
 
 async def current_user(session: AsyncSession, claims: TokenClaims) -> User:
-    """The user the token speaks for; 401 if they are gone, deactivated, or their password changed since."""
-    user = await users.get_by_id(session, claims.user_id)
-    if user is None or not user.is_active or user.token_version != claims.token_version:
+    """The user the token speaks for; 401 if its session ended (signed out, password changed
+    elsewhere, account deactivated or deleted). One statement, with the reads' own check."""
+    query = select(User).where(User.id == claims.user_id, live(claims.user_id, claims.session_id))
+    user = (await session.scalars(query)).one_or_none()
+    if user is None:
         raise NotAuthenticated(STALE_TOKEN)
     return user
 

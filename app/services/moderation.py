@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import domain
 from app.db.models import Article, Comment, User
-from app.db.repositories import articles, audit, comments, users
+from app.db.repositories import articles, audit, comments, sessions, users
 from app.db.types import utc_now
-from app.events.model import Event, EventType
+from app.events.model import Audience, EventType
 from app.exceptions import Forbidden, InvalidInput, NotFound
 from app.security.tokens import TokenClaims
+from app.services import article_events
 from app.services import articles as article_service
 from app.services.context import AppContext
 from app.services.identity import current_user
@@ -102,15 +103,15 @@ async def deactivate_users(ctx: AppContext, claims: TokenClaims, user_ids: Seque
             raise InvalidInput("you cannot deactivate yourself")
         if not user.is_active:
             return None
-        changes = {"is_active": False, "token_version": user.token_version + 1, "updated_at": utc_now()}
-        await users.update_fields(session, user, changes)
+        await users.update_fields(session, user, {"is_active": False, "updated_at": utc_now()})
+        await sessions.end_all(session, user.id)
         return _Done("deactivate", "user", user.id, {"username": user.username})
 
     return await _moderate(ctx, claims, user_ids, change)
 
 
 async def reactivate_users(ctx: AppContext, claims: TokenClaims, user_ids: Sequence[int]) -> int:
-    """They can sign in again (the tokens they held before stay revoked)."""
+    """They can sign in again (the sessions they had before stay ended)."""
 
     async def change(session: AsyncSession, _staff: User, user_id: int) -> _Done | None:
         user = await _user(session, user_id)
@@ -154,6 +155,8 @@ async def _set_articles_hidden(
         if (article.hidden_at is not None) == hide:
             return None  # already so: nothing to change or audit
         await articles.set_hidden(session, article, utc_now() if hide else None)
+        if hide:  # gone for all but its author, who still reads it (nothing to say when shown again)
+            await article_events.announce_gone(ctx, session, article, audience=Audience.OTHERS)
         action = "hide" if hide else "unhide"
         return _Done(action, "article", article.id, await _article_detail(session, article))
 
@@ -166,7 +169,7 @@ async def delete_articles(ctx: AppContext, claims: TokenClaims, article_ids: Seq
     async def change(session: AsyncSession, _staff: User, article_id: int) -> _Done | None:
         article = await _article(session, article_id)
         detail = await _article_detail(session, article)
-        await article_service.remove(session, article)
+        await article_service.remove(ctx, session, article)
         return _Done("delete", "article", article_id, detail)
 
     return await _moderate(ctx, claims, article_ids, change)
@@ -211,7 +214,7 @@ async def _set_comments_hidden(
         await session.flush()
         # Readers of the article see a hidden comment go and an unhidden one come back.
         kind = EventType.COMMENT_DELETED if hide else EventType.COMMENT_CREATED
-        await ctx.events.stage(session, Event(type=kind, slug=article.slug, comment_id=comment.id))
+        await article_events.announce(ctx, session, article, kind, comment_id=comment.id)
         action = "hide" if hide else "unhide"
         return _Done(action, "comment", comment.id, await _comment_detail(session, comment, article))
 
@@ -224,8 +227,9 @@ async def delete_comments(ctx: AppContext, claims: TokenClaims, comment_ids: Seq
         detail = await _comment_detail(session, comment, article)
         await comments.remove(session, comment)
         if comment.hidden_at is None:  # readers never saw a hidden one
-            gone = Event(type=EventType.COMMENT_DELETED, slug=article.slug, comment_id=comment_id)
-            await ctx.events.stage(session, gone)
+            await article_events.announce(
+                ctx, session, article, EventType.COMMENT_DELETED, comment_id=comment_id
+            )
         return _Done("delete", "comment", comment_id, detail)
 
     return await _moderate(ctx, claims, comment_ids, change)

@@ -12,6 +12,7 @@ from app.exceptions import InvalidInput, NotFound
 from app.security.tokens import TokenClaims
 from app.services.context import AppContext
 from app.services.identity import current_user, optional_user_id
+from app.services.removed import not_found_if_removed
 
 
 async def _find(session: AsyncSession, username: str) -> User:
@@ -41,7 +42,8 @@ async def follow(ctx: AppContext, claims: TokenClaims, username: str) -> domain.
         user = await _find(session, username)
         if user.id == viewer.id:
             raise InvalidInput.for_field("username", "can't be followed by yourself")
-        await users.follow(session, follower_id=viewer.id, followee_id=user.id)
+        with not_found_if_removed("profile not found"):
+            await users.follow(session, follower_id=viewer.id, followee_id=user.id)
         await ctx.events.stage(session, Event(type=EventType.FOLLOWS_CHANGED, user_id=viewer.id))
         return _profile(user, following=True)
 

@@ -32,6 +32,7 @@ async def current_visitor(request: Request, ctx: Context) -> Visitor | None:
     claims = session_claims(request, ctx.tokens)
     if claims is None:
         return None
+    ctx.activity.used(claims.session_id)
     try:
         account = await users.get_current(ctx, claims)
     except NotAuthenticated:

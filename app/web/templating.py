@@ -1,4 +1,4 @@
-"""The Jinja2 environment: autoescaped templates, filters for dates and Markdown, the CSRF token."""
+"""The Jinja2 environment: autoescaped templates, filters for dates, the CSRF token."""
 
 from __future__ import annotations
 
@@ -11,18 +11,19 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from app.schemas.articles import SEARCH_MAX
-from app.web.markdown import render_markdown
 from app.web.notices import NOTICE_COOKIE, clear_notice, pending_notice
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
-templates.env.filters["markdown"] = render_markdown
 templates.env.filters["date"] = lambda value: (
     value.strftime("%B %-d, %Y") if isinstance(value, datetime) else ""
 )
 templates.env.globals["search_max"] = SEARCH_MAX
+templates.env.filters["datetime"] = lambda value: (
+    value.strftime("%B %-d, %Y %H:%M UTC") if isinstance(value, datetime) else ""
+)
 templates.env.filters["isodate"] = lambda value: value.isoformat() if isinstance(value, datetime) else ""
 
 

@@ -19,6 +19,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from app.main import create_app
+from tests.api.login_bursts import HeldPasswordChecks, burst, burst_then_right_password, statuses
 from tests.conftest import make_settings
 from tests.helpers import PASSWORD, auth, create_article, register, unique_name
 from tests.web.helpers import csrf_token
@@ -164,6 +165,92 @@ async def test_the_sign_in_page_shows_the_error_page_with_retry_after_when_throt
     assert page.headers["content-type"].startswith("text/html")
     assert "Too many failed sign-in attempts" in page.text
     assert 1 <= int(page.headers["Retry-After"]) <= 60
+
+
+# Parallel guesses: each attempt is reserved before its password is checked (see login_bursts).
+
+
+async def test_parallel_wrong_passwords_get_at_most_the_budget_of_401s(database_url: str) -> None:
+    async with (
+        running(database_url, rate_limit_failed_logins="3/minute") as application,
+        clients_of(application)() as client,
+    ):
+        user = await register(client)
+        gate = HeldPasswordChecks(application)
+        responses = await burst(gate, lambda _: login(client, user["email"], "guess"), 50)
+
+    assert statuses(responses) == [401] * 3 + [429] * 47
+    for refused in (response for response in responses if response.status_code == 429):
+        assert_throttled(refused, FAILED_LOGINS, 60)
+
+
+async def test_the_right_password_during_a_burst_of_guesses_is_refused_once_they_spent_the_budget(
+    database_url: str,
+) -> None:
+    async with running(database_url, rate_limit_failed_logins="3/minute") as application:
+        client_from = clients_of(application)
+        async with client_from("127.0.0.2") as owner, client_from("127.0.0.3") as attacker:
+            user = await register(owner)
+            gate = HeldPasswordChecks(application)
+            guesses, signing_in = await burst_then_right_password(
+                gate,
+                lambda _: login(attacker, user["email"], "guess"),
+                lambda _: login(owner, user["email"]),
+                29,
+            )
+
+    assert statuses(guesses) == [401] * 3 + [429] * 26
+    assert_throttled(signing_in, FAILED_LOGINS, 60)
+
+
+async def test_parallel_wrong_passwords_on_the_sign_in_page_get_at_most_the_budget_of_failures(
+    database_url: str,
+) -> None:
+    async with (
+        running(database_url, rate_limit_failed_logins="3/minute") as application,
+        clients_of(application)() as browser,
+    ):
+        user = await register(browser)
+        token = await csrf_token(browser, "/login")
+        form = {"email": user["email"], "password": "wrong password", "csrf_token": token}
+        gate = HeldPasswordChecks(application)
+        responses = await burst(gate, lambda _: browser.post("/login", data=form), 50)
+
+    assert statuses(responses) == [422] * 3 + [429] * 47
+
+
+async def test_parallel_wrong_passwords_confirming_account_deletion_get_at_most_the_budget_of_403s(
+    database_url: str,
+) -> None:
+    async with (
+        running(database_url, rate_limit_failed_logins="3/minute") as application,
+        clients_of(application)() as client,
+    ):
+        user = await register(client)
+        body = {"user": {"password": "not my password"}}
+        headers = auth(user["token"])
+        gate = HeldPasswordChecks(application)
+        responses = await burst(
+            gate, lambda _: client.request("DELETE", "/api/user", json=body, headers=headers), 50
+        )
+        still_there = await client.get("/api/user", headers=headers)
+
+    assert statuses(responses) == [403] * 3 + [429] * 47
+    assert still_there.status_code == 200
+
+
+async def test_parallel_successful_logins_give_their_attempts_back(database_url: str) -> None:
+    async with (
+        running(database_url, rate_limit_failed_logins="3/minute") as application,
+        clients_of(application)() as client,
+    ):
+        user = await register(client)
+        gate = HeldPasswordChecks(application)
+        signed_in = await burst(gate, lambda _: login(client, user["email"]), 3)
+        failures = [(await login(client, user["email"], "guess")).status_code for _ in range(4)]
+
+    assert statuses(signed_in) == [200] * 3
+    assert failures == [401, 401, 401, 429]
 
 
 # --- registrations ------------------------------------------------------------------------------

@@ -2,11 +2,13 @@
 
 A throwaway ``redis-server`` (Debian's, see scripts/ensure_tools.sh) runs on a free loopback port
 for this module, without persistence; it is emptied before each test. Two app instances stand for
-two server processes. Also: a Redis that cannot be reached lets requests through (never a 500).
+two server processes, and real ones (``python -m app serve``) race parallel guesses. Also: a Redis
+that cannot be reached lets requests through (never a 500).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import subprocess
@@ -21,9 +23,10 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from app.main import create_app
+from tests.api.login_bursts import HeldPasswordChecks, burst, burst_then_right_password, statuses
 from tests.conftest import make_settings
 from tests.helpers import PASSWORD, auth, create_article, register
-from tests.servers import free_port
+from tests.servers import free_port, running_servers
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -75,20 +78,33 @@ def redis_url(redis_port: int) -> str:
 
 
 @asynccontextmanager
-async def two_processes(
-    database_url: str, redis_url: str, **limits: str
-) -> AsyncIterator[list[httpx.AsyncClient]]:
-    """Two app instances on one database and one Redis, and a client of each (same address)."""
+async def two_apps(database_url: str, redis_url: str, **limits: str) -> AsyncIterator[list[FastAPI]]:
+    """Two app instances on one database and one Redis."""
     apps: list[FastAPI] = [
         create_app(make_settings(database_url, redis_url=redis_url, **limits)) for _ in range(2)
     ]
     async with LifespanManager(apps[0]), LifespanManager(apps[1]):
-        transports = [httpx.ASGITransport(app=app) for app in apps]
-        async with (
-            httpx.AsyncClient(transport=transports[0], base_url="http://testserver") as first,
-            httpx.AsyncClient(transport=transports[1], base_url="http://testserver") as second,
-        ):
-            yield [first, second]
+        yield apps
+
+
+@asynccontextmanager
+async def clients_of(apps: list[FastAPI]) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """A client of each app (same address)."""
+    transports = [httpx.ASGITransport(app=app) for app in apps]
+    async with (
+        httpx.AsyncClient(transport=transports[0], base_url="http://testserver") as first,
+        httpx.AsyncClient(transport=transports[1], base_url="http://testserver") as second,
+    ):
+        yield [first, second]
+
+
+@asynccontextmanager
+async def two_processes(
+    database_url: str, redis_url: str, **limits: str
+) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """Two app instances on one database and one Redis, and a client of each (same address)."""
+    async with two_apps(database_url, redis_url, **limits) as apps, clients_of(apps) as clients:
+        yield clients
 
 
 async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
@@ -113,6 +129,73 @@ async def test_failed_logins_counted_by_one_process_throttle_the_other(
         assert response.status_code == 429
         assert set(response.json()["errors"]) == {"body"}
         assert 1 <= int(response.headers["Retry-After"]) <= 60
+
+
+async def test_parallel_wrong_passwords_through_two_processes_get_at_most_the_budget_of_401s(
+    database_url: str, redis_url: str
+) -> None:
+    async with (
+        two_apps(database_url, redis_url, rate_limit_failed_logins="3/minute") as apps,
+        clients_of(apps) as clients,
+    ):
+        user = await register(clients[0])
+        gate = HeldPasswordChecks(*apps)
+        responses = await burst(gate, lambda number: login(clients[number % 2], user["email"], "guess"), 50)
+
+    assert statuses(responses) == [401] * 3 + [429] * 47
+
+
+async def test_the_right_password_during_a_burst_through_two_processes_is_refused(
+    database_url: str, redis_url: str
+) -> None:
+    async with (
+        two_apps(database_url, redis_url, rate_limit_failed_logins="3/minute") as apps,
+        clients_of(apps) as clients,
+    ):
+        user = await register(clients[0])
+        gate = HeldPasswordChecks(*apps)
+        guesses, signing_in = await burst_then_right_password(
+            gate,
+            lambda number: login(clients[number % 2], user["email"], "guess"),
+            lambda number: login(clients[number % 2], user["email"]),
+            29,
+        )
+
+    assert statuses(guesses) == [401] * 3 + [429] * 26
+    assert signing_in.status_code == 429
+
+
+async def test_a_successful_login_gives_its_attempt_back_in_redis(database_url: str, redis_url: str) -> None:
+    async with two_processes(database_url, redis_url, rate_limit_failed_logins="2/minute") as [first, second]:
+        user = await register(first)
+        successes = [(await login(client, user["email"])).status_code for client in (first, second) * 3]
+        failures = [(await login(client, user["email"], "guess")).status_code for client in (first, second)]
+        refused = await login(first, user["email"])
+
+    assert successes == [200] * 6
+    assert failures == [401, 401]
+    assert refused.status_code == 429
+
+
+# Slow enough password checks that parallel guesses overlap in the servers, as they do in production.
+SLOW_PASSWORD_CHECKS = {"PASSWORD_HASH_TIME_COST": "20", "PASSWORD_HASH_MEMORY_KIB": "1024"}
+
+
+async def test_parallel_wrong_passwords_against_two_server_processes_get_at_most_the_budget_of_401s(
+    database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    environment = {"REDIS_URL": redis_url, "RATE_LIMIT_FAILED_LOGINS": "3/minute", **SLOW_PASSWORD_CHECKS}
+    with running_servers(database_url, tmp_path, count=2, **environment) as servers:
+        async with httpx.AsyncClient(timeout=60) as http:
+            account = {"username": "victim", "email": "victim@example.com", "password": PASSWORD}
+            registered = await http.post(f"{servers[0].url}/api/users", json={"user": account})
+            assert registered.status_code == 201, registered.text
+            guess = {"user": {"email": account["email"], "password": "guess"}}
+            responses = await asyncio.gather(
+                *(http.post(f"{servers[number % 2].url}/api/users/login", json=guess) for number in range(50))
+            )
+
+    assert statuses(responses) == [401] * 3 + [429] * 47
 
 
 async def test_writes_counted_by_one_process_throttle_the_other(database_url: str, redis_url: str) -> None:

@@ -56,23 +56,31 @@ def user_id_of(token: str) -> int:
     return int(jwt.decode(token, options={"verify_signature": False})["sub"])
 
 
+def session_of(token: str) -> str:
+    return str(jwt.decode(token, options={"verify_signature": False})["sid"])
+
+
 def forge_token(
     user_id: int,
+    session_id: str = "",
     *,
-    version: int = 0,
     secret: str = TEST_JWT_SECRET,
     algorithm: str = "HS256",
     expires_in: timedelta = timedelta(hours=1),
+    before_sessions: bool = False,
 ) -> str:
     now = datetime.now(UTC)
-    claims = {"sub": str(user_id), "ver": version, "iat": now, "exp": now + expires_in}
+    claims: dict[str, Any] = {"sub": str(user_id), "sid": session_id, "iat": now, "exp": now + expires_in}
+    if before_sessions:  # as issued before migration 0007: a credentials version, no session
+        del claims["sid"]
+        claims["ver"] = 0
     return jwt.encode(claims, secret if algorithm != "none" else None, algorithm=algorithm)
 
 
 def tamper(token: str, user_id: int) -> str:
     """The token with its claims swapped for another user's, keeping the original signature."""
     header, _claims, signature = token.split(".")
-    _, forged_claims, _ = forge_token(user_id).split(".")
+    _, forged_claims, _ = forge_token(user_id, session_of(token)).split(".")
     return f"{header}.{forged_claims}.{signature}"
 
 
@@ -390,13 +398,17 @@ BAD_CREDENTIALS: dict[str, tuple[Callable[[str, int], str], str]] = {
     "scheme without token": (lambda _token, _id: "Token ", BAD_SCHEME),
     "not a jwt": (lambda _token, _id: "Token not-a-jwt", BAD_TOKEN),
     "tampered payload": (lambda token, id_: f"Token {tamper(token, id_ + 1)}", BAD_TOKEN),
-    "other secret": (lambda _token, id_: f"Token {forge_token(id_, secret='x' * 64)}", BAD_TOKEN),
-    "alg none": (lambda _token, id_: f"Token {forge_token(id_, algorithm='none')}", BAD_TOKEN),
-    "hs384": (lambda _token, id_: f"Token {forge_token(id_, algorithm='HS384')}", BAD_TOKEN),
-    "expired": (lambda _token, id_: f"Token {forge_token(id_, expires_in=timedelta(seconds=-1))}", BAD_TOKEN),
-    "older version": (lambda _token, id_: f"Token {forge_token(id_, version=1)}", STALE_TOKEN),
-    "unknown user": (lambda _token, id_: f"Token {forge_token(id_ + 1000)}", STALE_TOKEN),
-    "id beyond any database id": (lambda _token, _id: f"Token {forge_token(2**63)}", BAD_TOKEN),
+    "other secret": (lambda t, id_: f"Token {forge_token(id_, session_of(t), secret='x' * 64)}", BAD_TOKEN),
+    "alg none": (lambda t, id_: f"Token {forge_token(id_, session_of(t), algorithm='none')}", BAD_TOKEN),
+    "hs384": (lambda t, id_: f"Token {forge_token(id_, session_of(t), algorithm='HS384')}", BAD_TOKEN),
+    "expired": (
+        lambda t, id_: f"Token {forge_token(id_, session_of(t), expires_in=timedelta(seconds=-1))}",
+        BAD_TOKEN,
+    ),
+    "from before sessions": (lambda _t, id_: f"Token {forge_token(id_, before_sessions=True)}", BAD_TOKEN),
+    "unknown session": (lambda _t, id_: f"Token {forge_token(id_, 'no-such-session')}", STALE_TOKEN),
+    "another user's session": (lambda t, id_: f"Token {forge_token(id_ + 1000, session_of(t))}", STALE_TOKEN),
+    "id beyond any database id": (lambda t, _id: f"Token {forge_token(2**63, session_of(t))}", BAD_TOKEN),
 }
 
 
@@ -415,7 +427,8 @@ async def test_a_token_forged_with_the_right_secret_and_claims_is_accepted(clien
     # Proves the forged tokens below fail for the one reason each row names, not for a detail of forging.
     user = await register(client)
 
-    response = await client.get("/api/user", headers=auth(forge_token(user_id_of(user["token"]))))
+    forged = forge_token(user_id_of(user["token"]), session_of(user["token"]))
+    response = await client.get("/api/user", headers=auth(forged))
 
     assert response.status_code == 200
 
@@ -444,7 +457,7 @@ async def test_bad_credentials_are_401(client: httpx.AsyncClient, credentials: s
 # DECISIONS: bad credentials are 401 also on endpoints where auth is optional (never read as anonymous).
 @pytest.mark.parametrize("endpoint", OPTIONAL_AUTH_ENDPOINTS)
 @pytest.mark.parametrize(
-    "credentials", ["basic scheme", "tampered payload", "alg none", "expired", "older version"]
+    "credentials", ["basic scheme", "tampered payload", "alg none", "expired", "unknown session"]
 )
 async def test_bad_credentials_are_401_where_auth_is_optional(
     client: httpx.AsyncClient, endpoint: str, credentials: str
@@ -644,20 +657,22 @@ async def test_an_update_requires_a_token(client: httpx.AsyncClient) -> None:
     assert response.json() == auth_error("authentication required")
 
 
-# DECISIONS: changing the password invalidates older tokens; the response carries a valid one.
-async def test_changing_the_password_invalidates_older_tokens(client: httpx.AsyncClient) -> None:
+# DECISIONS: changing the password ends every other session; the caller's own goes on.
+async def test_changing_the_password_ends_every_other_session(client: httpx.AsyncClient) -> None:
     user = await register(client)
-    second_session = (await login(client, user["email"], PASSWORD)).json()["user"]["token"]
+    other_sessions = [
+        (await login(client, user["email"], PASSWORD)).json()["user"]["token"] for _ in range(2)
+    ]
 
     response = await update(client, user["token"], password="a brand new password")
 
     assert response.status_code == 200
-    for old_token in (user["token"], second_session):
+    for old_token in other_sessions:
         stale = await client.get("/api/user", headers=auth(old_token))
         assert stale.status_code == 401
         assert stale.json() == auth_error(STALE_TOKEN)
-    fresh = await client.get("/api/user", headers=auth(response.json()["user"]["token"]))
-    assert fresh.status_code == 200
+    for token in (user["token"], response.json()["user"]["token"]):
+        assert (await client.get("/api/user", headers=auth(token))).status_code == 200
 
 
 async def test_after_a_password_change_only_the_new_password_logs_in(client: httpx.AsyncClient) -> None:

@@ -9,7 +9,7 @@ from importlib import metadata
 
 import pytest
 
-from app.bench.commands import Command, Server, ceiling_command, conduit_command
+from app.bench.commands import Command, Server, ceiling_command, conduit_command, data_ceiling_command
 from app.bench.report import Report
 from app.bench.runner import Options, _meta
 from app.bench.scales import SCALES
@@ -98,3 +98,27 @@ def test_the_report_names_the_server_in_its_json_and_its_table(server: Server, d
 
     assert (report.meta["server"], report.meta["server_details"]) == (server.value, description)
     assert f"served by {description}:" in str(report.table().title)
+
+
+@pytest.mark.parametrize(
+    ("server", "arguments"),
+    [
+        (Server.UVICORN, ["-m", "app.bench.data_ceiling", "--workers", "2"]),
+        (
+            Server.UVICORN_ASYNCIO_H11,
+            [*VARIANT, "asyncio", "--http", "h11", "data-ceiling", "--workers", "2"],
+        ),
+        (
+            Server.GRANIAN,
+            [
+                *GRANIAN,
+                *("--log-level", "warning", "--workers-kill-timeout", "20"),
+                "app.bench.data_ceiling:create_app",
+            ],
+        ),
+    ],
+)
+def test_the_data_ceiling_is_served_like_the_ceiling(server: Server, arguments: list[str]) -> None:
+    environment = {"BENCH_DATA_STATEMENTS": "/tmp/statements.json"}
+
+    assert data_ceiling_command(server, workers=2, environment=environment) == Command(arguments, environment)

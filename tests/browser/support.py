@@ -111,8 +111,10 @@ class LiveApi:
         profile: dict[str, Any] = self._request("GET", f"/profiles/{username}", token=token)["profile"]
         return profile
 
-    def current_user(self, account: Account) -> dict[str, Any]:
-        user: dict[str, Any] = self._request("GET", "/user", token=account.token)["user"]
+    def current_user(self, account: Account, *, expect: int = 200) -> dict[str, Any]:
+        user: dict[str, Any] = self._request("GET", "/user", token=account.token, expect=expect).get(
+            "user", {}
+        )
         return user
 
     def post_raw(self, path: str, json: Any, *, token: str | None = None) -> httpx.Response:

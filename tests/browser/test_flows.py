@@ -60,12 +60,28 @@ def test_signing_up_with_a_taken_username_says_what_to_fix_and_keeps_the_input(
     expect(page.get_by_label("Password")).to_have_value("")
 
 
+def test_signing_out_everywhere_else_from_the_settings_page(page: Page, api: LiveApi) -> None:
+    account = api.register("traveller")  # signed in through the API: one session
+    sign_in(page, account)  # and this browser: another
+
+    page.goto("/settings")
+    sessions = page.locator("#sessions li")
+    expect(sessions).to_have_count(2)
+    expect(sessions.filter(has_text="this browser")).to_have_count(1)
+    page.get_by_role("button", name="Sign out everywhere else").click()
+
+    expect(page).to_have_url(re.compile(r"/settings#sessions$"))
+    expect(sessions).to_have_count(1)
+    expect(page.get_by_role("button", name="Sign out everywhere else")).to_have_count(0)
+    api.current_user(account, expect=401)
+
+
 def test_signing_out_and_back_in(page: Page, api: LiveApi) -> None:
     account = api.register("returning")
     sign_in(page, account)
 
     page.goto("/settings")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()

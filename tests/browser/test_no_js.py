@@ -41,7 +41,7 @@ def test_signing_up_and_out_without_javascript(no_js_page: Page) -> None:
     expect(nav_profile_link(page, username)).to_be_visible()
 
     page.goto("/settings")
-    submit(page, page.get_by_role("button", name="Sign out"))
+    submit(page, page.get_by_role("button", name="Sign out", exact=True))
 
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()

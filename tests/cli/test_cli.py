@@ -1,6 +1,8 @@
 """The ``conduit`` command line, run for real as subprocesses (``python -m app ...``) against a fresh
 SQLite file: ``migrate``, ``check`` (and its failures: unreachable database, unsafe production
-configuration), ``seed`` (and that a second run writes nothing), ``--help`` and ``serve``.
+configuration), ``seed`` (with its staff account, and that a second run writes nothing, and that
+staging and production refuse it), ``--help`` and ``serve``; an invalid setting is reported one line
+each, without a traceback and without the value of any secret.
 """
 
 from __future__ import annotations
@@ -94,6 +96,63 @@ def test_check_refuses_production_without_a_jwt_secret(environment: dict[str, st
     assert "JWT_SECRET must be set" in _said(check)
 
 
+# Secret values given to the processes below; none of them, nor any piece of them, may be printed.
+JWT_SECRET_VALUE = "jwt-secret-value-0123456789abcdefghijklmnopqrstuvwxyz"
+SHORT_JWT_SECRET = "short-jwt-secret-tail9"
+DATABASE_PASSWORD = "db-password-tail8"
+REDIS_PASSWORD = "redis-password-tail7"
+PRODUCTION = {
+    "APP_ENV": "production",
+    "JWT_SECRET": JWT_SECRET_VALUE,
+    "DATABASE_URL": f"postgresql+asyncpg://conduit:{DATABASE_PASSWORD}@127.0.0.1:1/conduit",
+    "REDIS_URL": f"redis://:{REDIS_PASSWORD}@127.0.0.1:1/0",
+    "ALLOWED_HOSTS": "conduit.example.com",
+}
+INVALID_SETTINGS = {
+    # An error of the whole model: pydantic quoted every value it was given.
+    "short secret": (
+        {"JWT_SECRET": SHORT_JWT_SECRET},
+        ["JWT_SECRET must be set to a random value of at least 32 characters when APP_ENV=production"],
+    ),
+    # Errors of secret-bearing fields: pydantic quoted the URL, password and all.
+    "bad urls": (
+        {
+            "DATABASE_URL": f"mysql://conduit:{DATABASE_PASSWORD}@db/conduit",
+            "REDIS_URL": f"http://:{REDIS_PASSWORD}@cache:6379/0",
+            "DB_POOL_SIZE": "many",
+        },
+        [
+            "DATABASE_URL must use sqlite+aiosqlite:// or postgresql+asyncpg://",
+            "DB_POOL_SIZE: Input should be a valid integer, unable to parse string as an integer",
+            "REDIS_URL must use redis://, rediss:// or redis+unix://",
+        ],
+    ),
+}
+
+
+def _secret_pieces() -> list[str]:
+    """The secrets, and their last 8 characters (a truncated value still shows its tail)."""
+    secrets = [JWT_SECRET_VALUE, SHORT_JWT_SECRET, DATABASE_PASSWORD, REDIS_PASSWORD]
+    return [piece for secret in secrets for piece in (secret, secret[-8:])]
+
+
+@pytest.mark.parametrize("command", ["serve", "check"])
+@pytest.mark.parametrize("case", INVALID_SETTINGS)
+def test_invalid_settings_are_reported_one_line_each_without_a_traceback_or_a_secret(
+    environment: dict[str, str], command: str, case: str
+) -> None:
+    invalid, expected = INVALID_SETTINGS[case]
+
+    result = _conduit({**environment, **PRODUCTION, **invalid}, command)
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output
+    for piece in _secret_pieces():
+        assert piece not in output
+    assert result.stderr.splitlines() == [f"configuration invalid: {line}" for line in expected]
+
+
 # --- seed -----------------------------------------------------------------------------------------
 
 
@@ -102,11 +161,13 @@ def test_seed_creates_the_demo_users_and_articles(migrated: dict[str, str], data
 
     assert seed.returncode == 0, _said(seed)
     assert f"seeded {len(AUTHORS)} users and {2 * len(AUTHORS)} articles" in _said(seed)
+    assert "demo sign-in: alice@example.com / conduit-demo" in _said(seed)
+    assert "staff sign-in, for /admin: admin@example.com / conduit-demo" in _said(seed)
     with sqlite3.connect(database_file) as connection:
-        usernames = [name for (name,) in connection.execute("SELECT username FROM users ORDER BY id")]
+        users = connection.execute("SELECT username, is_staff FROM users ORDER BY id").fetchall()
         articles = connection.execute("SELECT count(*) FROM articles").fetchone()[0]
         tags = connection.execute("SELECT count(*) FROM tags WHERE articles_count > 0").fetchone()[0]
-    assert usernames == [name for name, _bio in AUTHORS]
+    assert users == [*((name, 0) for name, _bio in AUTHORS), ("admin", 1)]
     assert articles == 2 * len(AUTHORS)
     assert tags >= 1
 
@@ -121,6 +182,22 @@ def test_a_second_seed_writes_nothing(migrated: dict[str, str], database_file: P
     assert second.returncode == 0, _said(second)
     assert "demo data already present; nothing written" in _said(second)
     assert _rows(database_file) == before
+
+
+@pytest.mark.parametrize("app_env", ["staging", "production"])
+def test_seed_refuses_staging_and_production(
+    migrated: dict[str, str], database_file: Path, app_env: str
+) -> None:
+    production_like = {**PRODUCTION, "APP_ENV": app_env, "DATABASE_URL": migrated["DATABASE_URL"]}
+    del production_like["REDIS_URL"]
+
+    seed = _conduit({**migrated, **production_like}, "seed")
+
+    assert seed.returncode == 1
+    assert seed.stderr.splitlines() == [
+        f"refusing to seed demo data when APP_ENV={app_env}: its accounts have a published password"
+    ]
+    assert all(rows == [] for rows in _rows(database_file).values())
 
 
 # --- help and serve -------------------------------------------------------------------------------

@@ -3,8 +3,8 @@ article deleted several times at once, and an account deleted while its owner an
 favorites and articles it touches. Every request gets an expected answer (never a 500) and afterwards
 every counter equals a recount of the rows it counts.
 
-Only requests that remove rows race here. One that inserts a row referring to an article being
-deleted (a favorite, a comment) can still fail on the foreign key; that race is not covered.
+Only requests that remove rows race here; those that insert a row referring to what is being
+deleted (a comment, a favorite, a follow) are in ``test_races.py``.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.folding import fold
 from app.services import accounts
 from app.services.context import AppContext
 from app.services.identity import current_user
 from config import Settings
+from tests.concurrency.locks import wait_for_lock_waiters
 from tests.conftest import make_settings
 from tests.helpers import auth, create_article, register, unique_name
 
@@ -34,13 +35,6 @@ COUNTER_MISMATCHES = text(
     " (SELECT count(*) FROM favorites WHERE article_id = articles.id)"
     " UNION ALL SELECT 'tag', id, articles_count, (SELECT count(*) FROM article_tags WHERE tag_id = tags.id)"
     " FROM tags WHERE articles_count <> (SELECT count(*) FROM article_tags WHERE tag_id = tags.id)"
-)
-# Sessions of this database waiting for a lock (a row lock's wait is on a transaction id, which
-# belongs to no database, so the session's database is what tells).
-LOCK_WAITERS = text(
-    "SELECT count(DISTINCT locks.pid) FROM pg_locks AS locks"
-    " JOIN pg_stat_activity AS activity ON activity.pid = locks.pid"
-    " WHERE NOT locks.granted AND activity.datname = current_database()"
 )
 
 
@@ -61,12 +55,6 @@ async def _mismatches(context: AppContext) -> list[tuple[Any, ...]]:
     await fold(context.db.engine)  # the stored counters, once the pending deltas are in them
     async with context.db.engine.connect() as connection:
         return [tuple(row) for row in await connection.execute(COUNTER_MISMATCHES)]
-
-
-async def _wait_for_lock_waiters(connection: AsyncConnection, expected: int) -> None:
-    """Polls until ``expected`` sessions wait on a lock (there is no event to await)."""
-    while await connection.scalar(LOCK_WAITERS) != expected:  # noqa: ASYNC110 - polling the server
-        await asyncio.sleep(0.02)
 
 
 async def test_simultaneous_deletes_of_one_article_keep_tag_counts_exact(
@@ -195,7 +183,7 @@ async def test_removals_waiting_on_an_account_deletion_find_its_rows_gone(
             ]
             # Every removal is blocked on a row the uncommitted deletion has removed already.
             async with asyncio.timeout(60):
-                await _wait_for_lock_waiters(observer, len(waiters))
+                await wait_for_lock_waiters(observer, len(waiters))
     finally:
         release.set()  # never leave the deletion (and the requests behind it) waiting
     await erasing

@@ -10,17 +10,21 @@ tags and slugs must stay consistent. Requests racing the deletion of what they r
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import TextClause, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.counts import Count, current
 from app.db.models import Article, Comment, Favorite, Follow, Tag
+from app.db.models import Article as ArticleRow
+from app.services import articles as article_service
 from app.services.context import AppContext
 from config import Settings
+from tests.concurrency.locks import wait_for_lock_waiters
 from tests.conftest import make_settings
 from tests.helpers import PASSWORD, auth, create_article, register, unique_name
 
@@ -197,3 +201,124 @@ async def test_comments_racing_the_deletion_of_their_article_are_added_or_404_ne
         if answer.status_code == 404
     )
     assert await _count(context, select(func.count()).select_from(Comment)) == 0  # gone with the article
+
+
+async def _queued_behind_lock(
+    context: AppContext,
+    lock: TextClause,
+    first: Coroutine[Any, Any, httpx.Response],
+    then: list[Coroutine[Any, Any, httpx.Response]],
+) -> list[httpx.Response]:
+    """The answers to ``first`` and ``then``, sent while this test holds a row lock (``lock``):
+    ``first`` is queued on the row before any of ``then`` is sent, and all are let go at once. So
+    each of ``then`` reaches the row while ``first`` holds it: the race, every time."""
+    engine = context.db.engine
+    async with engine.connect() as holder, engine.connect() as observer, holder.begin():
+        await holder.execute(lock)
+        tasks = [asyncio.create_task(first)]
+        async with asyncio.timeout(60):
+            await wait_for_lock_waiters(observer, 1)
+        tasks += [asyncio.create_task(request) for request in then]
+        async with asyncio.timeout(60):
+            await wait_for_lock_waiters(observer, len(tasks))
+    return await asyncio.gather(*tasks)
+
+
+def _only_found_or_gone(answers: list[httpx.Response], gone: dict[str, Any]) -> None:
+    """Every answer is a 200, or the 404 of something removed meanwhile: never a 500."""
+    assert set(_statuses(answers)) <= {200, 404}, _statuses(answers)
+    assert all(answer.json() == gone for answer in answers if answer.status_code == 404)
+
+
+async def _favorited_total(client: httpx.AsyncClient, username: str) -> tuple[int, int]:
+    """The ``?favorited=`` list's total (a counter) and the number of articles it lists (rows)."""
+    listing = (await client.get("/api/articles", params={"favorited": username, "limit": 100})).json()
+    return listing["articlesCount"], len(listing["articles"])
+
+
+async def test_favorites_racing_the_deletion_of_their_article_are_added_or_404_never_500(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    author = await register(client)
+    readers = await asyncio.gather(*(register(client) for _ in range(RACERS)))
+    kept = await create_article(client, author["token"], title="Kept")
+    doomed = await create_article(client, author["token"], title="Doomed")
+    # Each reader already favorites an article that stays, so a total off by one either way shows.
+    for reader in readers:
+        response = await client.post(f"/api/articles/{kept['slug']}/favorite", headers=auth(reader["token"]))
+        assert response.status_code == 200
+    url = f"/api/articles/{doomed['slug']}/favorite"
+    favorites = [client.post(url, headers=auth(reader["token"])) for reader in readers]
+    deletion = client.delete(f"/api/articles/{doomed['slug']}", headers=auth(author["token"]))
+
+    # The deletion queues on the article's row first, the favorites behind it. (Favorites queued
+    # first would all go through before it: their key-share locks do not exclude one another.)
+    lock = text("SELECT id FROM articles WHERE slug = :slug FOR UPDATE").bindparams(slug=doomed["slug"])
+    deleted, *answers = await _queued_behind_lock(context, lock, deletion, favorites)
+
+    assert deleted.status_code == 204
+    _only_found_or_gone(answers, {"errors": {"body": ["article not found"]}})
+    assert 404 in _statuses(answers)
+    assert (await client.get(f"/api/articles/{doomed['slug']}")).status_code == 404
+    kept_now = (await client.get(f"/api/articles/{kept['slug']}")).json()["article"]
+    assert kept_now["favoritesCount"] == RACERS
+    for reader in readers:
+        assert await _favorited_total(client, reader["username"]) == (1, 1)
+
+
+async def test_a_favorite_whose_article_is_deleted_between_its_read_and_its_insert_is_404(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    author, reader = await register(client), await register(client)
+    article = await create_article(client, author["token"])
+    find = article_service.find
+    deletions: list[httpx.Response] = []
+
+    async def find_then_delete(session: AsyncSession, slug: str, *, viewer_id: int | None) -> ArticleRow:
+        """The favorite's read, then the deletion, committed before the favorite's insert."""
+        found = await find(session, slug, viewer_id=viewer_id)
+        if viewer_id != found.author_id:  # the favorite's read, not the deletion's own
+            deletions.append(await client.delete(f"/api/articles/{slug}", headers=auth(author["token"])))
+        return found
+
+    monkeypatch.setattr(article_service, "find", find_then_delete)
+
+    answer = await client.post(f"/api/articles/{article['slug']}/favorite", headers=auth(reader["token"]))
+
+    assert [deletion.status_code for deletion in deletions] == [204]
+    assert answer.status_code == 404
+    assert answer.json() == {"errors": {"body": ["article not found"]}}
+    assert await _favorited_total(client, reader["username"]) == (0, 0)
+
+
+async def test_follows_racing_the_deletion_of_the_followed_account_are_added_or_404_never_500(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    doomed, kept = await register(client), await register(client)
+    followers = await asyncio.gather(*(register(client) for _ in range(RACERS)))
+    await create_article(client, doomed["token"], title="Going")
+    await create_article(client, kept["token"], title="Staying")
+    # Each follower already follows an author who stays: their feed's total (summed from the
+    # followees' counters) must still match the articles it lists.
+    for follower in followers:
+        response = await client.post(
+            f"/api/profiles/{kept['username']}/follow", headers=auth(follower["token"])
+        )
+        assert response.status_code == 200
+    url = f"/api/profiles/{doomed['username']}/follow"
+    follows = [client.post(url, headers=auth(follower["token"])) for follower in followers]
+    deletion = client.request(
+        "DELETE", "/api/user", json={"user": {"password": PASSWORD}}, headers=auth(doomed["token"])
+    )
+
+    # The deletion queues on the account's row first, the follows behind it.
+    lock = text("SELECT id FROM users WHERE username = :name FOR UPDATE").bindparams(name=doomed["username"])
+    deleted, *answers = await _queued_behind_lock(context, lock, deletion, follows)
+
+    assert deleted.status_code == 204
+    _only_found_or_gone(answers, {"errors": {"body": ["profile not found"]}})
+    assert 404 in _statuses(answers)
+    assert (await client.get(f"/api/profiles/{doomed['username']}")).status_code == 404
+    for follower in followers:
+        feed = (await client.get("/api/articles/feed", headers=auth(follower["token"]))).json()
+        assert (feed["articlesCount"], len(feed["articles"])) == (1, 1)

@@ -26,6 +26,7 @@ from app import migrations
 from app.db.database import Database
 from app.db.queries import article_lists
 from app.db.queries.article_lists import ArticleFilter
+from app.markdown import render_markdown
 from tests.databases import ROOT, PostgresDatabases
 
 APP_TABLES = {
@@ -39,6 +40,7 @@ APP_TABLES = {
     "audit_entries",
     "counters",
     "count_deltas",
+    "sessions",
 }
 # SQLite's full-text index (migration 0004) is an FTS5 table, which keeps its data in tables of its own.
 SEARCH_TABLES = {
@@ -266,8 +268,8 @@ def test_downgrading_the_search_keeps_every_article_tag_favorite_and_comment(emp
 
     counts = _run(empty_database_url, lambda connection: tuple(connection.execute(ROW_COUNTS).one()))
     assert counts == (2, 2, 1, 1)
-    # count_deltas (0006) comes after the search, so it went on the way down.
-    assert _tables(empty_database_url) == (APP_TABLES - {"count_deltas"}) | {"alembic_version"}
+    # count_deltas (0006) and sessions (0007) come after the search, so they went on the way down.
+    assert _tables(empty_database_url) == (APP_TABLES - {"count_deltas", "sessions"}) | {"alembic_version"}
 
 
 # --- the case-insensitive username index ----------------------------------------------------------
@@ -471,9 +473,24 @@ def _write_rows(connection: Connection) -> None:
     connection.commit()
 
 
+# Columns a later migration dropped, with what they meant: token_version (0007; sessions revoke tokens now).
+DROPPED = {"users": {"token_version"}}
+
+
+def _kept(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The rows as the head's schema has them: without the dropped columns."""
+    return {
+        table: [
+            {name: value for name, value in row.items() if name not in DROPPED.get(table, set())}
+            for row in found
+        ]
+        for table, found in rows.items()
+    }
+
+
 def _read_rows(connection: Connection) -> dict[str, list[dict[str, Any]]]:
     found = {}
-    for table, rows in ROWS.items():
+    for table, rows in _kept(ROWS).items():
         columns = list(rows[0])
         statement = text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {', '.join(columns[:2])}")
         result = connection.execute(
@@ -498,7 +515,7 @@ def test_data_written_at_the_previous_head_is_all_there_after_upgrading(empty_da
     migrations.upgrade(empty_database_url)
 
     assert _versions(empty_database_url) == [HEAD]
-    assert _run(empty_database_url, _read_rows) == ROWS
+    assert _run(empty_database_url, _read_rows) == _kept(ROWS)
     assert _run(empty_database_url, _read_backfills) == BACKFILLED
 
 
@@ -545,7 +562,7 @@ COUNTERS = text(
 def test_downgrading_the_counter_deltas_folds_them_into_the_counters_first(empty_database_url: str) -> None:
     migrations.upgrade(empty_database_url, "0001")
     _execute(empty_database_url, *ARTICLES_AT_0001)
-    migrations.upgrade(empty_database_url)
+    migrations.upgrade(empty_database_url, "0006")
     _execute(empty_database_url, *PENDING_AT_0006)
 
     migrations.downgrade(empty_database_url, "0005")
@@ -559,3 +576,152 @@ def test_downgrading_the_counter_deltas_folds_them_into_the_counters_first(empty
         0,  # +1 -1
     )
     assert "count_deltas" not in _tables(empty_database_url)
+
+
+# --- sessions, and ids never reused (0007) ----------------------------------------------------------
+
+BEFORE_SESSIONS = SCRIPTS.get_revision("0007").down_revision
+NEVER_REUSED = ("users", "articles", "comments")
+A_SESSION = (
+    "INSERT INTO sessions (id, user_id, created_at, last_used_at, user_agent, client_address)"
+    " VALUES ('s1', 1, '2026-12-01', '2026-12-01', 'agent', '127.0.0.1')"
+)
+OWNED_ROWS = text(
+    "SELECT (SELECT count(*) FROM follows), (SELECT count(*) FROM articles), (SELECT count(*) FROM comments),"
+    " (SELECT count(*) FROM favorites), (SELECT count(*) FROM article_tags)"
+)
+
+
+def _autoincrement_tables(connection: Connection) -> set[str]:
+    rows = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all()
+    return {name for name, sql in rows if "AUTOINCREMENT" in sql}
+
+
+def _owned_rows_after_deleting_user(url: str, user_id: int) -> tuple[int, ...]:
+    """Deletes a user with foreign keys enforced, as the app has them; what is left of what they owned."""
+    _execute(
+        url,
+        *(["PRAGMA foreign_keys=ON"] if url.startswith("sqlite") else []),
+        f"DELETE FROM users WHERE id = {user_id}",
+    )
+    return tuple(_run(url, lambda connection: tuple(connection.execute(OWNED_ROWS).one())))
+
+
+def test_the_sessions_migration_keeps_every_row_and_reference_up_and_down(empty_database_url: str) -> None:
+    url = empty_database_url
+    migrations.upgrade(url, PREVIOUS_HEAD)
+    _run(url, _write_rows)
+    migrations.upgrade(url, BEFORE_SESSIONS)
+
+    migrations.upgrade(url)
+    assert _run(url, _read_rows) == _kept(ROWS)
+    assert _run(url, _read_backfills) == BACKFILLED
+    assert _search_titles(url, "believe") == ["How to train your dragon"]  # the search index kept
+    if url.startswith("sqlite"):
+        assert _run(url, _autoincrement_tables) >= set(NEVER_REUSED)
+    _execute(url, A_SESSION)
+
+    migrations.downgrade(url, BEFORE_SESSIONS)
+    assert _run(url, _read_rows) == _kept(ROWS)
+    assert "sessions" not in _tables(url)
+    versions = _run(
+        url, lambda connection: connection.execute(text("SELECT token_version FROM users")).scalars().all()
+    )
+    assert versions == [0, 0]  # every token from before had to sign in again anyway
+    if url.startswith("sqlite"):
+        assert _run(url, _autoincrement_tables).isdisjoint(NEVER_REUSED)
+
+    migrations.upgrade(url)
+    migrations.check(url)
+    assert _run(url, _read_rows) == _kept(ROWS)
+    _execute(url, "UPDATE articles SET title = 'Volcanoes' WHERE id = 2")
+    assert _search_titles(url, "volcano") == ["Volcanoes"]  # 0004's triggers survived both copies
+    # The foreign keys survived both copies: a user's follows, articles (with their tags, favorites
+    # and comments) and comments go with them. ann (2) is followed by jake (1), wrote "caves" (1 tag,
+    # jake's comment), commented on and favorited jake's article (2 tags).
+    assert _owned_rows_after_deleting_user(url, 2) == (0, 1, 0, 0, 2)
+    assert _owned_rows_after_deleting_user(url, 1) == (0, 0, 0, 0, 0)
+
+
+def test_sqlite_never_hands_out_a_deleted_users_id_again_after_the_migration(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ids.sqlite3'}"
+    migrations.upgrade(url, PREVIOUS_HEAD)
+    _run(url, _write_rows)
+    migrations.upgrade(url)
+    _execute(
+        url,
+        "DELETE FROM sessions",
+        "DELETE FROM comments",
+        "DELETE FROM favorites",
+        "DELETE FROM follows",
+        "DELETE FROM article_tags",
+        "DELETE FROM articles",
+        "DELETE FROM users WHERE id = 2",
+    )
+
+    _execute(
+        url,
+        "INSERT INTO users (username, email, password_hash, created_at, updated_at)"
+        " VALUES ('next', 'next@example.com', 'x', '2026-12-02', '2026-12-02')",
+    )
+
+    ids = _run(
+        url, lambda connection: connection.execute(text("SELECT id FROM users ORDER BY id")).scalars().all()
+    )
+    assert ids == [1, 3]
+
+
+# --- the stored HTML of article bodies (0008) -----------------------------------------------------
+
+BODY_HTML = SCRIPTS.get_revision("0008")
+BEFORE_BODY_HTML = BODY_HTML.down_revision
+# More articles than one batch of the migration, so that its keyset paging is crossed.
+BODIES = [
+    "# Dragons\n\nYou have to *believe* — 🐉",
+    "<script>alert(1)</script> [x](javascript:alert(1)) [ok](https://ok.example/)",
+    *(f"Article **{n}**" for n in range(BODY_HTML.module.BATCH + 3)),
+]
+BODIES_BY_ID = text("SELECT body FROM articles ORDER BY id")
+STORED_HTML = text("SELECT body, body_html FROM articles ORDER BY id")
+
+
+def _write_articles(connection: Connection) -> None:
+    connection.execute(
+        _typed(
+            text(
+                "INSERT INTO users (id, username, email, password_hash, created_at, updated_at)"
+                " VALUES (1, 'writer', 'writer@example.com', 'x', :created_at, :created_at)"
+            ),
+            ["created_at"],
+        ),
+        {"created_at": NOON},
+    )
+    statement = text(
+        "INSERT INTO articles (slug, title, description, body, author_id, created_at, updated_at)"
+        " VALUES (:slug, 'Title', 'Description', :body, 1, :created_at, :created_at)"
+    )
+    rows = [{"slug": f"a-{n}", "body": body, "created_at": NOON} for n, body in enumerate(BODIES)]
+    connection.execute(_typed(statement, ["created_at"]), rows)
+    connection.commit()
+
+
+def test_upgrading_stores_every_existing_body_rendered_and_downgrading_keeps_the_bodies(
+    empty_database_url: str,
+) -> None:
+    migrations.upgrade(empty_database_url, BEFORE_BODY_HTML)
+    _run(empty_database_url, _write_articles)
+
+    migrations.upgrade(empty_database_url)
+    stored = _run(empty_database_url, lambda connection: connection.execute(STORED_HTML).all())
+    migrations.downgrade(empty_database_url, BEFORE_BODY_HTML)
+    kept = _run(empty_database_url, lambda connection: connection.scalars(BODIES_BY_ID).all())
+
+    assert [(body, html) for body, html in stored] == [(body, render_markdown(body)) for body in BODIES]
+    assert stored[0].body_html.startswith("<h2>Dragons</h2>")
+    assert "<script" not in stored[1].body_html
+    assert kept == BODIES
+    columns = _run(empty_database_url, lambda connection: inspect(connection).get_columns("articles"))
+    assert "body_html" not in {column["name"] for column in columns}
+    # And back up again: the column and its HTML return.
+    migrations.upgrade(empty_database_url)
+    assert _run(empty_database_url, lambda connection: connection.execute(STORED_HTML).all()) == stored

@@ -21,12 +21,14 @@ from app import migrations
 from app.events.bus import Signal
 from app.events.model import Event, EventType
 from app.events.postgres import PostgresBus
+from app.services import moderation
 from app.services.context import AppContext
+from tests.admin.support import article_id
 from tests.conftest import make_settings
 from tests.databases import PostgresCluster, PostgresDatabases, postgres_cluster
 from tests.helpers import auth, create_article, register
 from tests.servers import Server, running_servers, start_server
-from tests.sse import open_events
+from tests.sse import EventStream, open_events
 
 DELIVERY_DEADLINE_SECONDS = 1.0
 SHUTDOWN_DEADLINE_SECONDS = 5.0
@@ -179,6 +181,64 @@ async def test_a_client_reconnecting_with_an_id_that_is_not_retained_is_told_to_
         event = await stream.next_event()
 
     assert event.event == "resync"
+
+
+async def test_a_hidden_articles_events_reach_only_its_author_on_every_process_and_in_replay(
+    shared_database_url: str, a: httpx.AsyncClient, b: httpx.AsyncClient
+) -> None:
+    """Staff hide the article from a third process (this one); its author comments and favorites
+    through A; streams on B, and replay on A, tell everyone else only that it is gone."""
+    author, reader, staff_user = await register(a), await register(a), await register(a)
+    context = AppContext.from_settings(make_settings(shared_database_url))
+    try:
+        assert await moderation.grant_staff(context, staff_user["email"]) is not None
+        staff = context.tokens.decode(staff_user["token"])
+        async with open_events(b) as anonymous, open_events(b, headers=auth(author["token"])) as own:
+            start = await create_article(a, reader["token"], title="Start")
+            last_seen = await _published(anonymous, start)
+            article = await create_article(a, author["token"], title="Hidden across processes")
+            slug = article["slug"]
+            await moderation.hide_articles(context, staff, [await article_id(context, slug)])
+            await _comment(a, author["token"], slug)
+            favorited = await a.post(f"/api/articles/{slug}/favorite", headers=auth(author["token"]))
+            assert favorited.status_code == 200
+            marker = await create_article(a, reader["token"], title="Marker")
+            live = {
+                "anonymous": await _about(anonymous, slug, marker),
+                "author": await _about(own, slug, marker),
+            }
+    finally:
+        await context.close()
+    replayed = {}
+    for name, headers in {"anonymous": {}, "author": auth(author["token"])}.items():
+        async with open_events(a, headers={"Last-Event-ID": last_seen, **headers}) as stream:
+            replayed[name] = await _about(stream, slug, marker)
+
+    assert live["anonymous"] == ["article.published", "article.deleted"]
+    assert replayed["anonymous"] == ["article.deleted"]
+    assert (
+        live["author"] == replayed["author"] == ["article.published", "comment.created", "article.favorites"]
+    )
+
+
+async def _published(stream: EventStream, article: dict[str, Any]) -> str:
+    """The id of the article's ``article.published`` event on the stream (skipping earlier tests' events)."""
+    while True:
+        event = await stream.next_event()
+        if event.event == "article.published" and event.json()["slug"] == article["slug"]:
+            assert event.id is not None
+            return event.id
+
+
+async def _about(stream: EventStream, slug: str, marker: dict[str, Any]) -> list[str | None]:
+    """The types of the events about ``slug`` that the stream is sent before the marker's publication."""
+    seen: list[str | None] = []
+    while True:
+        event = await stream.next_event()
+        if event.event == "article.published" and event.json()["slug"] == marker["slug"]:
+            return seen
+        if event.json().get("slug") == slug:
+            seen.append(event.event)
 
 
 # --- stopping ---------------------------------------------------------------------------------------

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 from app.events.bus import Accept, InProcessBus, Signal, Subscription
-from app.events.model import Event, EventType
+from app.events.model import Audience, Event, EventType
+from app.events.streams import StreamScope
 
 QUEUE_SIZE = 3
+AUTHOR_ID = 7
 
 
 def _bus(*, queue_size: int = QUEUE_SIZE, retention: int = 10) -> InProcessBus:
@@ -186,6 +189,57 @@ async def test_replay_works_from_the_oldest_retained_event() -> None:
     assert missed == events[3:]
 
 
+def _about(article_id: int, kind: EventType = EventType.COMMENT_CREATED, **fields: Any) -> Event:
+    """An event about an article, as the services address it (its id and its author's)."""
+    return Event(type=kind, article_id=article_id, author_id=AUTHOR_ID, **{"slug": "dragons", **fields})
+
+
+async def test_once_an_article_is_gone_its_earlier_events_are_replayed_to_its_author_only() -> None:
+    bus = _bus()
+    first = _comment(0, slug="unicorns")
+    before = [
+        _about(1, comment_id=1),
+        _about(1, EventType.FAVORITES_CHANGED, favorites_count=1),
+        _about(1, comment_id=2, slug="renamed-dragons"),  # renamed meanwhile: still the same article
+    ]
+    hidden = _about(1, EventType.ARTICLE_DELETED, slug="renamed-dragons", audience=Audience.OTHERS)
+    other = _about(2, comment_id=3, slug="unicorns")
+    for event in (first, *before, hidden, other):
+        bus.dispatch(event)
+
+    _s, to_anyone = bus.subscribe(StreamScope().accepts, last_event_id=first.id)
+    _s, to_the_author = bus.subscribe(StreamScope(viewer_id=AUTHOR_ID).accepts, last_event_id=first.id)
+
+    assert to_anyone == [hidden, other]
+    assert [event.id for event in to_the_author] == [event.id for event in (*before, other)]
+    assert {event.audience for event in to_the_author[:3]} == {Audience.AUTHOR}
+
+
+async def test_an_earlier_notice_that_an_article_is_gone_stays_as_it_was() -> None:
+    bus = _bus()
+    first = _comment(0, slug="unicorns")
+    hidden = _about(1, EventType.ARTICLE_DELETED, audience=Audience.OTHERS)
+    deleted = _about(1, EventType.ARTICLE_DELETED, audience=Audience.AUTHOR)
+    for event in (first, hidden, deleted):
+        bus.dispatch(event)
+
+    _s, to_anyone = bus.subscribe(StreamScope().accepts, last_event_id=first.id)
+
+    assert to_anyone == [hidden]
+
+
+async def test_a_new_article_under_a_deleted_ones_slug_is_not_withdrawn_with_it() -> None:
+    bus = _bus()
+    first = _comment(0, slug="unicorns")
+    old, new = _about(1, comment_id=1), _about(2, comment_id=2)  # same slug, another article
+    for event in (first, old, new, _about(1, EventType.ARTICLE_DELETED)):
+        bus.dispatch(event)
+
+    _s, to_anyone = bus.subscribe(StreamScope().accepts, last_event_id=first.id)
+
+    assert [event.comment_id for event in to_anyone] == [2, None]
+
+
 # --- shutdown and lost connections ------------------------------------------------------------
 
 
@@ -265,6 +319,24 @@ def test_the_public_form_has_no_internal_ids_and_no_empty_fields() -> None:
     assert published.public() == {"type": "article.published", "slug": "dragons", "author": "jake"}
     assert follows.public() == {"type": "profile.follows"}
     assert favorites.public() == {"type": "article.favorites", "slug": "dragons", "favoritesCount": 0}
+
+
+def test_the_audience_survives_the_round_trip_and_is_not_public() -> None:
+    event = Event(
+        type=EventType.COMMENT_CREATED, slug="dragons", comment_id=1, author_id=7, audience=Audience.AUTHOR
+    )
+
+    copy = Event.from_json(event.to_json())
+
+    assert copy == event
+    assert copy.audience is Audience.AUTHOR
+    assert copy.public() == {"type": "comment.created", "slug": "dragons", "commentId": 1}
+
+
+def test_an_event_from_a_process_that_sends_no_audience_is_public() -> None:
+    payload = '{"type":"comment.created","slug":"dragons","comment_id":1,"id":"1-a"}'
+
+    assert Event.from_json(payload).audience is Audience.PUBLIC
 
 
 def test_every_event_gets_its_own_id() -> None:

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncGenerator, AsyncIterator
 
 import pytest
 from fastapi.sse import ServerSentEvent
 
 from app.events.bus import InProcessBus
-from app.events.model import Event, EventType
+from app.events.model import Audience, Event, EventType
 from app.events.streams import RETRY_MILLISECONDS, StreamLimiter, StreamScope, messages
 from app.exceptions import TooManyRequests
 
 HEARTBEAT_SECONDS = 0.05
 VIEWER_ID, ALICE_ID, BOB_ID = 1, 2, 3
+ADDRESS, OTHER_ADDRESS = "203.0.113.7", "198.51.100.9"
 
 
 def _bus(*, queue_size: int = 3) -> InProcessBus:
@@ -32,6 +34,15 @@ def _published(author_id: int, slug: str = "new") -> Event:
     return Event(
         type=EventType.ARTICLE_PUBLISHED, slug=slug, author=f"author{author_id}", author_id=author_id
     )
+
+
+def _of_hidden(event: Event, author_id: int = ALICE_ID) -> Event:
+    """``event`` as the writer addresses it when its article is hidden: to the author only."""
+    return dataclasses.replace(event, author_id=author_id, audience=Audience.AUTHOR)
+
+
+def _deleted(slug: str = "dragons", audience: Audience = Audience.PUBLIC) -> Event:
+    return Event(type=EventType.ARTICLE_DELETED, slug=slug, author_id=ALICE_ID, audience=audience)
 
 
 def _follows_changed(user_id: int = VIEWER_ID) -> Event:
@@ -61,6 +72,7 @@ async def _stream(
         heartbeat_seconds=HEARTBEAT_SECONDS,
         on_follows_changed=reload,
         deliver=scope.delivers,
+        ends_with=scope.ends_with,
     )
     async with contextlib.aclosing(stream):
         connected = await _take(stream)
@@ -124,6 +136,29 @@ def test_a_stream_without_parameters_takes_every_public_event() -> None:
     assert _sent(scope, _comment(1))
     assert _sent(scope, _published(ALICE_ID))
     assert _sent(scope, Event(type=EventType.FAVORITES_CHANGED, slug="x", favorites_count=1))
+
+
+@pytest.mark.parametrize("scope", [StreamScope(), StreamScope(article="dragons")], ids=["all", "article"])
+def test_events_of_a_hidden_article_reach_its_author_only(scope: StreamScope) -> None:
+    comment, favorites = (
+        _comment(1),
+        Event(type=EventType.FAVORITES_CHANGED, slug="dragons", favorites_count=1),
+    )
+
+    for event in (_of_hidden(comment), _of_hidden(favorites), _deleted(audience=Audience.AUTHOR)):
+        assert not _sent(dataclasses.replace(scope), event)  # anonymous
+        assert not _sent(dataclasses.replace(scope, viewer_id=BOB_ID), event)
+        assert _sent(dataclasses.replace(scope, viewer_id=ALICE_ID), event)
+
+
+def test_hiding_an_article_tells_everyone_but_its_author_that_it_is_gone() -> None:
+    hidden = _deleted(audience=Audience.OTHERS)
+
+    assert _sent(StreamScope(), hidden)
+    assert _sent(StreamScope(article="dragons", viewer_id=BOB_ID), hidden)
+    assert not _sent(StreamScope(article="dragons", viewer_id=ALICE_ID), hidden)
+    assert not _sent(StreamScope(article="unicorns"), hidden)
+    assert not _sent(StreamScope(feed="global"), hidden)
 
 
 def test_follow_changes_reach_only_the_viewers_own_streams() -> None:
@@ -226,6 +261,31 @@ async def test_a_stream_reconnecting_with_an_unknown_id_is_told_to_resync_first(
     assert first.event == "resync"
 
 
+async def test_an_article_stream_ends_after_its_article_is_gone() -> None:
+    bus = _bus()
+    async with _stream(bus, StreamScope(article="dragons")) as stream:
+        bus.dispatch(_deleted())
+
+        gone = await _take_event(stream)
+        rest = await _rest(stream)
+
+    assert gone.event == "article.deleted"
+    assert gone.data == {"type": "article.deleted", "slug": "dragons"}
+    assert rest == []
+    assert bus.subscriber_count == 0
+
+
+async def test_a_stream_without_parameters_carries_on_after_an_article_is_gone() -> None:
+    bus = _bus()
+    async with _stream(bus, StreamScope()) as stream:
+        bus.dispatch(_deleted())
+        bus.dispatch(_comment(1, slug="unicorns"))
+
+        events = [await _take_event(stream), await _take_event(stream)]
+
+    assert [event.event for event in events] == ["article.deleted", "comment.created"]
+
+
 async def test_a_follow_change_is_not_sent_but_reloads_whom_the_viewer_follows() -> None:
     bus = _bus()
     scope = StreamScope(feed="following", viewer_id=VIEWER_ID, followees={ALICE_ID})
@@ -318,10 +378,10 @@ async def test_a_client_going_away_unsubscribes_its_stream() -> None:
 
 
 def test_the_limiter_refuses_a_stream_beyond_the_per_process_limit() -> None:
-    limiter = StreamLimiter(per_process=2, per_user=5)
+    limiter = StreamLimiter(per_process=2, per_user=5, per_address=10)
 
-    with limiter.slot(None), limiter.slot(VIEWER_ID):
-        with pytest.raises(TooManyRequests) as refused, limiter.slot(ALICE_ID):
+    with limiter.slot(None, address=ADDRESS), limiter.slot(VIEWER_ID, address=ADDRESS):
+        with pytest.raises(TooManyRequests) as refused, limiter.slot(ALICE_ID, address=ADDRESS):
             pass
         assert limiter.open_streams == 2
 
@@ -331,21 +391,56 @@ def test_the_limiter_refuses_a_stream_beyond_the_per_process_limit() -> None:
 
 
 def test_the_limiter_refuses_a_user_beyond_their_own_limit_but_not_others() -> None:
-    limiter = StreamLimiter(per_process=10, per_user=2)
+    limiter = StreamLimiter(per_process=10, per_user=2, per_address=10)
 
-    with limiter.slot(VIEWER_ID), limiter.slot(VIEWER_ID):
-        with pytest.raises(TooManyRequests, match="at most 2"), limiter.slot(VIEWER_ID):
+    with limiter.slot(VIEWER_ID, address=ADDRESS), limiter.slot(VIEWER_ID, address=ADDRESS):
+        with pytest.raises(TooManyRequests, match="at most 2"), limiter.slot(VIEWER_ID, address=ADDRESS):
             pass
-        with limiter.slot(ALICE_ID), limiter.slot(None), limiter.slot(None), limiter.slot(None):
+        with (
+            limiter.slot(ALICE_ID, address=ADDRESS),
+            limiter.slot(None, address=ADDRESS),
+            limiter.slot(None, address=ADDRESS),
+            limiter.slot(None, address=ADDRESS),
+        ):
             assert limiter.open_streams == 6
 
 
-def test_a_closed_stream_gives_its_slot_back_even_after_an_error() -> None:
-    limiter = StreamLimiter(per_process=1, per_user=1)
+def test_the_limiter_refuses_an_address_beyond_its_anonymous_limit_but_not_other_addresses() -> None:
+    limiter = StreamLimiter(per_process=10, per_user=5, per_address=2)
 
-    with pytest.raises(RuntimeError), limiter.slot(VIEWER_ID):
+    with limiter.slot(None, address=ADDRESS), limiter.slot(None, address=ADDRESS):
+        refusal = "at most 2 event streams per client address"
+        with pytest.raises(TooManyRequests, match=refusal) as refused, limiter.slot(None, address=ADDRESS):
+            pass
+        with limiter.slot(None, address=OTHER_ADDRESS):
+            assert limiter.open_streams == 3
+
+    assert refused.value.status_code == 429
+    assert refused.value.retry_after > 0
+    with limiter.slot(None, address=ADDRESS), limiter.slot(None, address=ADDRESS):
+        pass  # the slots came back
+
+
+def test_signed_in_streams_count_against_their_user_not_their_address() -> None:
+    limiter = StreamLimiter(per_process=10, per_user=2, per_address=1)
+
+    with (
+        limiter.slot(None, address=ADDRESS),
+        limiter.slot(VIEWER_ID, address=ADDRESS),
+        limiter.slot(VIEWER_ID, address=ADDRESS),
+        limiter.slot(ALICE_ID, address=ADDRESS),
+    ):
+        assert limiter.open_streams == 4
+        with pytest.raises(TooManyRequests, match="per client address"), limiter.slot(None, address=ADDRESS):
+            pass
+
+
+def test_a_closed_stream_gives_its_slot_back_even_after_an_error() -> None:
+    limiter = StreamLimiter(per_process=1, per_user=1, per_address=10)
+
+    with pytest.raises(RuntimeError), limiter.slot(VIEWER_ID, address=ADDRESS):
         raise RuntimeError("the stream broke")
-    with limiter.slot(VIEWER_ID):
+    with limiter.slot(VIEWER_ID, address=ADDRESS):
         assert limiter.open_streams == 1
 
     assert limiter.open_streams == 0

@@ -8,7 +8,12 @@ import pytest
 from pydantic import ValidationError
 
 from config import AppEnv, load_settings
-from config.settings import DEFAULT_DATABASE_URL, DEVELOPMENT_JWT_SECRET, MIN_JWT_SECRET_LENGTH
+from config.settings import (
+    DEFAULT_DATABASE_URL,
+    DEVELOPMENT_JWT_SECRET,
+    MIN_JWT_SECRET_LENGTH,
+    describe_errors,
+)
 
 STRONG_SECRET = "s" * MIN_JWT_SECRET_LENGTH
 POSTGRES_URL = "postgresql+asyncpg://conduit:secret@db.internal/conduit"
@@ -28,6 +33,9 @@ SETTINGS_VARIABLES = [
     "RESPONSE_CACHE_TTL_SECONDS",
     "RESPONSE_CACHE_MAX_ENTRIES",
     "RESPONSE_CACHE_MAX_BODY_BYTES",
+    "SQLITE_SYNCHRONOUS",
+    "RESPONSE_CACHE_NOTICE_SECONDS",
+    "EVENTS_MAX_STREAMS_PER_ADDRESS",
 ]
 
 
@@ -353,11 +361,21 @@ def test_the_response_cache_is_read_from_the_environment(monkeypatch: pytest.Mon
     monkeypatch.setenv("RESPONSE_CACHE_ENABLED", "true")
     monkeypatch.setenv("RESPONSE_CACHE_TTL_SECONDS", "2.5")
     monkeypatch.setenv("RESPONSE_CACHE_MAX_ENTRIES", "10")
+    monkeypatch.setenv("RESPONSE_CACHE_NOTICE_SECONDS", "1.5")
 
     settings = load_settings()
 
     assert settings.response_cache_enabled
     assert (settings.response_cache_ttl_seconds, settings.response_cache_max_entries) == (2.5, 10)
+    assert settings.response_cache_notice_seconds == 1.5
+
+
+def test_writers_notice_a_caching_process_within_3_seconds_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("APP_ENV", "development")
+
+    assert load_settings().response_cache_notice_seconds == 3.0
 
 
 @pytest.mark.parametrize(
@@ -368,6 +386,8 @@ def test_the_response_cache_is_read_from_the_environment(monkeypatch: pytest.Mon
         ("RESPONSE_CACHE_MAX_ENTRIES", "0"),
         ("RESPONSE_CACHE_MAX_BODY_BYTES", "100"),
         ("RESPONSE_CACHE_ENABLED", "maybe"),
+        ("RESPONSE_CACHE_NOTICE_SECONDS", "0"),
+        ("RESPONSE_CACHE_NOTICE_SECONDS", "61"),
     ],
 )
 def test_a_response_cache_setting_out_of_bounds_is_refused(
@@ -376,4 +396,96 @@ def test_a_response_cache_setting_out_of_bounds_is_refused(
     monkeypatch.setenv(variable, value)
 
     with pytest.raises(ValidationError, match=variable.lower()):
+        load_settings()
+
+
+# --- SQLite durability -------------------------------------------------------------------------
+
+
+def test_sqlite_syncs_every_commit_by_default() -> None:
+    assert load_settings().sqlite_synchronous == "FULL"
+
+
+@pytest.mark.parametrize(("value", "level"), [("FULL", "FULL"), ("normal", "NORMAL"), (" Normal ", "NORMAL")])
+def test_sqlite_synchronous_is_read_in_any_case(
+    monkeypatch: pytest.MonkeyPatch, value: str, level: str
+) -> None:
+    monkeypatch.setenv("SQLITE_SYNCHRONOUS", value)
+
+    assert load_settings().sqlite_synchronous == level
+
+
+@pytest.mark.parametrize("value", ["OFF", "EXTRA", "1", ""])
+def test_other_sqlite_synchronous_levels_are_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("SQLITE_SYNCHRONOUS", value)
+
+    with pytest.raises(ValidationError, match="sqlite_synchronous"):
+        load_settings()
+
+
+# --- errors never quote a secret ----------------------------------------------------------------
+
+PRODUCTION_WITH_SECRETS = {
+    "APP_ENV": "production",
+    "DATABASE_URL": "postgresql+asyncpg://conduit:pg-password-in-url@db.internal/conduit",
+    "REDIS_URL": "redis://:redis-password-in-url@cache.internal:6379/0",
+    "ALLOWED_HOSTS": "conduit.example",
+}
+SECRETS = ("short-jwt-secret", "pg-password-in-url", "redis-password-in-url")
+
+
+@pytest.mark.parametrize(
+    ("invalid", "expected"),
+    [
+        # A rule of the whole model: pydantic's message quoted every value it was given.
+        (
+            {"JWT_SECRET": "short-jwt-secret"},
+            ["JWT_SECRET must be set to a random value of at least 32 characters when APP_ENV=production"],
+        ),
+        # Fields that carry a secret, and one that does not.
+        (
+            {
+                "JWT_SECRET": STRONG_SECRET,
+                "DATABASE_URL": "mysql://conduit:pg-password-in-url@db.internal/conduit",
+                "REDIS_URL": "http://:redis-password-in-url@cache.internal:6379/0",
+                "DB_POOL_SIZE": "short-jwt-secret",
+            },
+            [
+                "DATABASE_URL must use sqlite+aiosqlite:// or postgresql+asyncpg://",
+                "DB_POOL_SIZE: Input should be a valid integer, unable to parse string as an integer",
+                "REDIS_URL must use redis://, rediss:// or redis+unix://",
+            ],
+        ),
+    ],
+)
+def test_a_settings_error_names_each_invalid_variable_and_quotes_no_value(
+    monkeypatch: pytest.MonkeyPatch, invalid: dict[str, str], expected: list[str]
+) -> None:
+    for variable, value in {**PRODUCTION_WITH_SECRETS, **invalid}.items():
+        monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ValidationError) as caught:
+        load_settings()
+
+    shown = f"{caught.value}\n{caught.value!r}\n" + "\n".join(describe_errors(caught.value))
+    for secret in SECRETS:
+        assert secret not in shown
+    assert describe_errors(caught.value) == expected
+
+
+def test_anonymous_event_streams_are_capped_per_client_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVENTS_MAX_STREAMS_PER_ADDRESS", raising=False)
+    assert load_settings().events_max_streams_per_address == 20
+
+    monkeypatch.setenv("EVENTS_MAX_STREAMS_PER_ADDRESS", "3")
+    assert load_settings().events_max_streams_per_address == 3
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "many"])
+def test_an_event_stream_cap_per_address_that_is_not_a_positive_number_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("EVENTS_MAX_STREAMS_PER_ADDRESS", value)
+
+    with pytest.raises(ValidationError, match="events_max_streams_per_address"):
         load_settings()

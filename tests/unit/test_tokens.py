@@ -29,7 +29,7 @@ def encode(claims: dict[str, Any], *, secret: str = TEST_JWT_SECRET, algorithm: 
 
 def valid_claims(**changes: Any) -> dict[str, Any]:
     now = datetime.now(UTC)
-    claims: dict[str, Any] = {"sub": "7", "ver": 2, "iat": now, "exp": now + timedelta(minutes=5)}
+    claims: dict[str, Any] = {"sub": "7", "sid": "s3ss10n", "iat": now, "exp": now + timedelta(minutes=5)}
     claims.update(changes)
     return claims
 
@@ -43,18 +43,18 @@ def refusal_cause(codec: TokenCodec, token: str) -> BaseException | None:
 
 @pytest.mark.parametrize("user_id", [1, 7, 2**63 - 1])
 def test_an_issued_token_decodes_to_the_same_claims(codec: TokenCodec, user_id: int) -> None:
-    claims = TokenClaims(user_id=user_id, token_version=2)
+    claims = TokenClaims(user_id=user_id, session_id="s3ss10n")
 
     assert codec.decode(codec.issue(claims)) == claims
 
 
 def test_an_issued_token_is_an_hs256_jwt_with_the_configured_lifetime(codec: TokenCodec) -> None:
-    token = codec.issue(TokenClaims(user_id=7, token_version=2))
+    token = codec.issue(TokenClaims(user_id=7, session_id="s3ss10n"))
 
     header = jwt.get_unverified_header(token)
     payload = jwt.decode(token, TEST_JWT_SECRET, algorithms=["HS256"])
     assert header["alg"] == "HS256"
-    assert (payload["sub"], payload["ver"]) == ("7", 2)
+    assert (payload["sub"], payload["sid"]) == ("7", "s3ss10n")
     assert payload["exp"] - payload["iat"] == LIFETIME_SECONDS
     assert abs(payload["iat"] - datetime.now(UTC).timestamp()) < 60
 
@@ -63,7 +63,7 @@ def test_a_token_of_another_codec_with_the_same_secret_is_accepted(codec: TokenC
     # The secret, not the process, is what makes a token valid: tokens survive restarts.
     token = encode(valid_claims())
 
-    assert codec.decode(token) == TokenClaims(user_id=7, token_version=2)
+    assert codec.decode(token) == TokenClaims(user_id=7, session_id="s3ss10n")
 
 
 def test_an_expired_token_is_refused(codec: TokenCodec) -> None:
@@ -87,13 +87,13 @@ def test_a_token_of_another_algorithm_is_refused(codec: TokenCodec, algorithm: s
 
 
 def test_a_token_whose_claims_were_tampered_with_is_refused(codec: TokenCodec) -> None:
-    header, _claims, signature = codec.issue(TokenClaims(user_id=7, token_version=2)).split(".")
+    header, _claims, signature = codec.issue(TokenClaims(user_id=7, session_id="s3ss10n")).split(".")
     _, other_claims, _ = encode(valid_claims(sub="8")).split(".")
 
     assert isinstance(refusal_cause(codec, f"{header}.{other_claims}.{signature}"), jwt.InvalidSignatureError)
 
 
-@pytest.mark.parametrize("claim", ["sub", "ver", "exp"])
+@pytest.mark.parametrize("claim", ["sub", "sid", "exp"])
 def test_a_token_missing_a_required_claim_is_refused(codec: TokenCodec, claim: str) -> None:
     claims = valid_claims()
     del claims[claim]
@@ -111,16 +111,25 @@ def test_a_token_missing_a_required_claim_is_refused(codec: TokenCodec, claim: s
         {"sub": "0"},
         {"sub": "-1"},
         {"sub": str(2**63)},  # beyond any database id
-        {"ver": "2"},
-        {"ver": True},
-        {"ver": 2.5},
-        {"ver": None},
+        {"sid": 2},
+        {"sid": True},
+        {"sid": ""},
+        {"sid": "x" * 65},
+        {"sid": None},
     ],
     ids=str,
 )
 def test_a_token_with_malformed_claims_is_refused(codec: TokenCodec, changes: dict[str, Any]) -> None:
     with pytest.raises(InvalidToken):
         codec.decode(encode(valid_claims(**changes)))
+
+
+def test_a_token_from_before_sessions_is_refused(codec: TokenCodec) -> None:
+    # Issued before migration 0007: a credentials version, no session. Its holder signs in again.
+    claims = valid_claims(ver=0)
+    del claims["sid"]
+
+    assert isinstance(refusal_cause(codec, encode(claims)), jwt.MissingRequiredClaimError)
 
 
 @pytest.mark.parametrize("token", ["", "not-a-jwt", "a.b.c", "Token abc"])

@@ -179,7 +179,7 @@ async def test_saving_over_https_sets_a_secure_session_cookie(app: FastAPI) -> N
 # --- a new password -----------------------------------------------------------------------------
 
 
-# DECISIONS: changing the password invalidates older tokens; the response carries a valid token.
+# A new password ends every other session; this browser's goes on.
 async def test_a_new_password_signs_out_other_browsers_but_keeps_this_one(
     client: httpx.AsyncClient, app: FastAPI, jake: str
 ) -> None:
@@ -194,19 +194,20 @@ async def test_a_new_password_signs_out_other_browsers_but_keeps_this_one(
         assert await settings_status(laptop) == 303
 
 
-# DECISIONS: changing the password invalidates older tokens.
-async def test_the_old_session_cookie_no_longer_signs_in_after_a_new_password(
+# A new password ends every other session and keeps this browser's.
+async def test_a_new_password_keeps_this_browsers_session_and_only_the_new_password_signs_in(
     client: httpx.AsyncClient, app: FastAPI, jake: str
 ) -> None:
-    response = await submit(client, "/settings", form(password=NEW_PASSWORD), page="/settings")
+    async with browser(app) as laptop:
+        await sign_in_browserless(laptop, "jake@example.com")
+        laptop_token = laptop.cookies[SESSION_COOKIE]
 
-    new_token = str(session_cookie(response)["value"])
-    assert new_token != jake
-    assert (await client.get("/api/user", headers=auth(jake))).status_code == 401
-    assert (await current_user(client, new_token))["username"] == "jake"
-    async with browser(app) as stolen:
-        stolen.cookies.set(SESSION_COOKIE, jake)
-        assert await settings_status(stolen) == 303
+        response = await submit(client, "/settings", form(password=NEW_PASSWORD), page="/settings")
+
+        new_token = str(session_cookie(response)["value"])
+        assert (await current_user(client, new_token))["username"] == "jake"
+        assert (await current_user(client, jake))["username"] == "jake"  # the same session goes on
+        assert (await client.get("/api/user", headers=auth(laptop_token))).status_code == 401
     assert await api_sign_in_status(client, "jake@example.com", NEW_PASSWORD) == 200
     assert await api_sign_in_status(client, "jake@example.com", PASSWORD) == 401
 

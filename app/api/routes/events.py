@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.sse import ServerSentEvent
 
 from app.api.deps import Context, StreamCaller
 from app.api.responses import OPTIONAL_AUTH, errors
 from app.api.sse import EVENT_STREAM_CONTENT, EventStreamResponse
 from app.events.streams import Feed, messages
+from app.security.rate_limits import client_address
 from app.services import live
 
 router = APIRouter(tags=["Live updates"])
@@ -24,6 +25,10 @@ DESCRIPTION = """A `text/event-stream` of events about committed changes, filter
 * `?feed=global`: `article.published` (`slug`, `author`) for every new article; `?feed=following`
   (signed in): only those by authors the caller follows.
 * No parameter: every public event.
+* `article.deleted` (`slug`): the article was deleted, or is no longer shown to the caller; an
+  article's stream then ends.
+
+Events about an article reach only those who may read it (a hidden article: only its author).
 
 Each event has an `id`; a client that reconnects with `Last-Event-ID` receives what it missed, or a
 `resync` event when that is no longer retained (or when it fell too far behind): it should then
@@ -32,6 +37,7 @@ Authentication is optional: `Authorization: Token <jwt>`, or the site's session 
 
 
 async def open_stream(
+    request: Request,
     ctx: Context,
     caller: StreamCaller,
     article: Annotated[
@@ -42,7 +48,7 @@ async def open_stream(
 ) -> AsyncIterator[AsyncIterator[ServerSentEvent]]:
     """Checks access and limits before the response starts; releases everything when the stream ends."""
     scope = await live.stream_scope(ctx, caller, article=article, feed=feed)
-    with ctx.streams.slot(scope.viewer_id):
+    with ctx.streams.slot(scope.viewer_id, address=client_address(request)):
         subscription, missed = ctx.events.subscribe(scope.accepts, last_event_id=last_event_id)
         try:
             yield messages(
@@ -52,6 +58,7 @@ async def open_stream(
                 heartbeat_seconds=ctx.settings.events_heartbeat_seconds,
                 on_follows_changed=partial(live.refresh_followees, ctx, scope),
                 deliver=scope.delivers,
+                ends_with=scope.ends_with,
             )
         finally:
             ctx.events.unsubscribe(subscription)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response, status
+from typing import Annotated
 
-from app.api.deps import Caller, Context
+from fastapi import APIRouter, Depends, Path, Response, status
+
+from app.api.deps import Caller, Context, SignInFrom
 from app.api.responses import errors
 from app.schemas.accounts import AccountDeletionRequest, AccountExportResponse
+from app.schemas.sessions import SessionsResponse
 from app.schemas.users import LoginRequest, NewUserRequest, UserOut, UserResponse, UserUpdateRequest
 from app.security.rate_limits import LoginThrottle, limit_registrations
-from app.services import accounts, users
+from app.services import accounts, sessions, users
 
 router = APIRouter(tags=["User and Authentication"])
 
@@ -25,18 +28,80 @@ def _user_response(account: object) -> UserResponse:
     responses=errors(403, 413, 429),
     summary="Register a new user",
     dependencies=[Depends(limit_registrations)],
+    description="Signs the new user in: the token names a new session (see `GET /api/user/sessions`).",
 )
-async def register(request: NewUserRequest, ctx: Context) -> UserResponse:
-    return _user_response(await users.register(ctx, request.user))
+async def register(request: NewUserRequest, ctx: Context, client: SignInFrom) -> UserResponse:
+    return _user_response(await users.register(ctx, request.user, client))
 
 
 @router.post(
-    "/users/login", name="users:login", responses=errors(401, 413, 429), summary="Existing user login"
+    "/users/login",
+    name="users:login",
+    responses=errors(401, 413, 429),
+    summary="Existing user login",
+    description="Each login starts a session of its own, named by the token (see `GET /api/user/sessions`).",
 )
-async def login(request: LoginRequest, ctx: Context, attempts: LoginThrottle) -> UserResponse:
+async def login(
+    request: LoginRequest, ctx: Context, attempts: LoginThrottle, client: SignInFrom
+) -> UserResponse:
     async with attempts.attempt(request.user.email):
-        account = await users.login(ctx, request.user)
+        account = await users.login(ctx, request.user, client)
     return _user_response(account)
+
+
+@router.post(
+    "/users/logout",
+    name="users:logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=errors(401),
+    summary="Log out: end the caller's session",
+    description="Conduit extension. Ends the session the token was issued for: from now on that token "
+    "gets 401 on every process. The caller's other sessions go on.",
+)
+async def logout(ctx: Context, caller: Caller) -> None:
+    await sessions.sign_out(ctx, caller)
+
+
+@router.get(
+    "/user/sessions",
+    name="users:sessions",
+    responses=errors(401),
+    summary="List the current user's sessions",
+    description="Conduit extension. One session per sign-in (login, registration, the site's sign-in "
+    "and sign-up) that has not ended, most recently used first; `current` marks the caller's own. "
+    "`lastUsedAt` is recorded at most once a minute.",
+)
+async def list_sessions(ctx: Context, caller: Caller) -> SessionsResponse:
+    found = await sessions.list_sessions(ctx, caller)
+    return SessionsResponse.model_validate({"sessions": found})
+
+
+@router.delete(
+    "/user/sessions/{id}",
+    name="users:end-session",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=errors(401, 404),
+    summary="End one of the current user's sessions",
+    description="Conduit extension. Its token gets 401 from now on (the caller's own, if it is named). "
+    "404 if the caller has no session with this id.",
+)
+async def end_session(session_id: Annotated[str, Path(alias="id")], ctx: Context, caller: Caller) -> None:
+    await sessions.end(ctx, caller, session_id)
+
+
+@router.delete(
+    "/user/sessions",
+    name="users:end-other-sessions",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=errors(401),
+    summary="End every other session of the current user",
+    description="Conduit extension. Signs out everywhere else: every session but the caller's ends.",
+)
+async def end_other_sessions(ctx: Context, caller: Caller) -> None:
+    await sessions.end_others(ctx, caller)
 
 
 @router.get("/user", name="users:current", responses=errors(401), summary="Get current user")
@@ -44,7 +109,7 @@ async def get_current_user(ctx: Context, caller: Caller) -> UserResponse:
     return _user_response(await users.get_current(ctx, caller))
 
 
-@router.put("/user", name="users:update", responses=errors(401, 413, 429), summary="Update current user")
+@router.put("/user", name="users:update", responses=errors(401, 409, 413, 429), summary="Update current user")
 async def update_current_user(request: UserUpdateRequest, ctx: Context, caller: Caller) -> UserResponse:
     return _user_response(await users.update(ctx, caller, request.user))
 

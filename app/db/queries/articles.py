@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, String, and_, bindparam, exists, false, func, or_, select
@@ -57,7 +58,7 @@ def view_columns(*, signed_in: bool, with_body: bool) -> list[Any]:
         tags.label("tags"),
     ]
     if with_body:
-        columns.append(Article.body)
+        columns += [Article.body, Article.body_html]
     return columns
 
 
@@ -98,7 +99,7 @@ def to_view(row: Mapping[str, Any], *, with_body: bool) -> domain.ArticleSummary
         "tag_list": sorted(tags.split(TAG_SEPARATOR)) if tags else [],
     }
     if with_body:
-        return domain.Article(**fields, body=row["body"])
+        return domain.Article(**fields, body=row["body"], body_html=row["body_html"])
     return domain.ArticleSummary(**fields)
 
 
@@ -123,19 +124,49 @@ async def get_view(session: AsyncSession, article_id: int, *, viewer_id: int) ->
     return await _view_in(session, False, {"article_id": article_id}, viewer_id)
 
 
-async def get_view_by_slug(session: AsyncSession, slug: str, *, viewer_id: int) -> domain.Article | None:
-    """The same by slug: ``None`` also for an article hidden from the viewer (not its author)."""
-    return await _view_in(session, True, {"slug": slug}, viewer_id)
+@dataclass(frozen=True, slots=True)
+class Written:
+    """An article as its writer sees it after a change, and what an event about it needs."""
+
+    view: domain.Article
+    author_id: int
+    visible: bool  # not hidden by staff
+
+
+async def written_by_slug(session: AsyncSession, slug: str, *, viewer_id: int) -> Written | None:
+    """The same by slug, with the article's row share-locked until the transaction ends (PostgreSQL;
+    SQLite has one writer at a time), so its visibility cannot change before the writer's event is
+    staged; ``None`` also for an article hidden from the viewer (not its author). Shared: writers of
+    one article do not wait for each other."""
+    row = await _row_in(session, _written_statement(), {"slug": slug}, viewer_id)
+    if row is None:
+        return None
+    view = to_view(row, with_body=True)
+    assert isinstance(view, domain.Article)
+    return Written(view=view, author_id=row["author_id"], visible=row["hidden_at"] is None)
+
+
+@functools.cache
+def _written_statement() -> Select[Any]:
+    extra = (Article.author_id.label("author_id"), Article.hidden_at.label("hidden_at"))
+    return _view_statement(True, True).add_columns(*extra).with_for_update(read=True, of=Article)
 
 
 async def _view_in(
     session: AsyncSession, by_slug: bool, key: dict[str, Any], viewer_id: int
 ) -> domain.Article | None:
-    params = {**viewer_params(Viewer(viewer_id, 0)), **key}
-    statement = _view_statement(by_slug, True)
-    row = (await (await session.connection()).execute(statement, params)).mappings().one_or_none()
+    row = await _row_in(session, _view_statement(by_slug, True), key, viewer_id)
     if row is None:
         return None
     view = to_view(row, with_body=True)
     assert isinstance(view, domain.Article)
     return view
+
+
+async def _row_in(
+    session: AsyncSession, statement: Select[Any], key: dict[str, Any], viewer_id: int
+) -> Mapping[str, Any] | None:
+    params = {**viewer_params(Viewer(viewer_id, "")), **key}
+    result = await (await session.connection()).execute(statement, params)
+    row: Mapping[str, Any] | None = result.mappings().one_or_none()
+    return row

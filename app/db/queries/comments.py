@@ -93,6 +93,6 @@ async def list_for_slug(
 
 async def get_view(session: AsyncSession, comment_id: int, *, viewer_id: int) -> domain.Comment:
     """The comment as ``viewer_id`` (already checked) sees it, inside a write's transaction."""
-    params = {**viewer_params(Viewer(viewer_id, 0)), "comment_id": comment_id}
+    params = {**viewer_params(Viewer(viewer_id, "")), "comment_id": comment_id}
     row = (await (await session.connection()).execute(_view_statement(), params)).mappings().one()
     return _to_view(row)

@@ -5,37 +5,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, bindparam, exists, true
-from sqlalchemy.orm import aliased
+from sqlalchemy import BigInteger, String, bindparam, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.db.models import User
+from app.db.session_check import live
 
 VIEWER_ID = bindparam("viewer_id", type_=BigInteger)
-VIEWER_VERSION = bindparam("viewer_version", type_=Integer)
-_Caller = aliased(User, name="caller")
+VIEWER_SESSION = bindparam("viewer_session", type_=String)
 
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """Who is looking, as their token says; checked against the stored user in the same statement."""
+    """Who is looking, as their token says; checked against their session in the same statement."""
 
     id: int
-    token_version: int
+    session_id: str
 
 
 def viewer_params(viewer: Viewer | None) -> dict[str, Any]:
     return {
         "viewer_id": viewer.id if viewer else None,
-        "viewer_version": viewer.token_version if viewer else None,
+        "viewer_session": viewer.session_id if viewer else None,
     }
 
 
 def viewer_valid(*, signed_in: bool) -> ColumnElement[bool]:
-    """Whether the viewer's token is still good: its user exists, is active and its credentials
-    version is the token's. THE token check of every single-statement read (always true anonymously)."""
+    """Whether the viewer's token is still good: its session exists and its user is active. THE
+    token check of every single-statement read (always true anonymously)."""
     if not signed_in:
         return true()
-    return exists().where(
-        _Caller.id == VIEWER_ID, _Caller.token_version == VIEWER_VERSION, _Caller.is_active.is_(True)
-    )
+    return live(VIEWER_ID, VIEWER_SESSION)

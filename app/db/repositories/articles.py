@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -73,6 +73,27 @@ async def lock_for_delete(session: AsyncSession, article_id: int) -> bool | None
     hidden_at = select(Article.hidden_at).where(Article.id == article_id).with_for_update()
     row = (await session.execute(hidden_at)).one_or_none()
     return None if row is None else row.hidden_at is None
+
+
+class SharedState(NamedTuple):
+    """An article's identity and visibility, read under a share lock."""
+
+    id: int
+    author_id: int
+    slug: str
+    visible: bool  # not hidden by staff
+
+
+async def share_lock_state(
+    session: AsyncSession, *, article_id: int | None = None, slug: str | None = None
+) -> SharedState | None:
+    """The article (by id or by slug) with its row share-locked until the transaction ends, so that
+    no one hides, shows or renames it meanwhile (PostgreSQL; SQLite has one writer at a time);
+    ``None`` if it is gone. Shared: writers that only read it do not wait for each other."""
+    key = Article.id == article_id if slug is None else Article.slug == slug
+    query = select(Article.id, Article.author_id, Article.slug, Article.hidden_at).where(key)
+    row = (await session.execute(query.with_for_update(read=True))).one_or_none()
+    return None if row is None else SharedState(row.id, row.author_id, row.slug, row.hidden_at is None)
 
 
 async def delete_article(session: AsyncSession, article: Article, *, counted: bool) -> None:

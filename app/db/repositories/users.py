@@ -15,6 +15,11 @@ async def get_by_id(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def get_locked(session: AsyncSession, user_id: int) -> User | None:
+    """The user, their row locked until the transaction ends (PostgreSQL; SQLite writers are serial)."""
+    return await session.get(User, user_id, with_for_update=True)
+
+
 async def get_by_email(session: AsyncSession, email: str) -> User | None:
     result = await session.scalars(select(User).where(User.email == email))
     return result.one_or_none()

@@ -8,19 +8,20 @@ and a sign-in form has none to offer.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from app.api.deps import Context
+from app.api.deps import Context, SignInFrom
 from app.exceptions import InvalidInput, NotAuthenticated
 from app.schemas.users import LoginCredentials, NewUser
 from app.security.rate_limits import LoginThrottle, limit_registrations
-from app.services import users
+from app.services import sessions, users
 from app.web import forms
-from app.web.cookies import clear_session, set_session
+from app.web.cookies import clear_session, session_claims, set_session
 from app.web.deps import MaybeVisitor, page_context, safe_next
 from app.web.templating import render
 
@@ -57,6 +58,7 @@ async def login(
     ctx: Context,
     visitor: MaybeVisitor,
     attempts: LoginThrottle,
+    client: SignInFrom,
     email: Text = "",
     password: Text = "",
     next_target: NextField = "",
@@ -66,7 +68,7 @@ async def login(
     try:
         credentials = LoginCredentials(email=email, password=password)
         async with attempts.attempt(credentials.email):
-            account = await users.login(ctx, credentials)
+            account = await users.login(ctx, credentials, client)
     except ValidationError as error:
         errors = forms.from_validation(error, shown=("email", "password"))
     except NotAuthenticated as error:
@@ -94,6 +96,7 @@ async def register(
     request: Request,
     ctx: Context,
     visitor: MaybeVisitor,
+    client: SignInFrom,
     username: Text = "",
     email: Text = "",
     password: Text = "",
@@ -103,7 +106,8 @@ async def register(
         return _home()
     shown = ("username", "email", "password")
     try:
-        account = await users.register(ctx, NewUser(username=username, email=email, password=password))
+        data = NewUser(username=username, email=email, password=password)
+        account = await users.register(ctx, data, client)
     except ValidationError as error:
         errors = forms.from_validation(error, shown)
     except InvalidInput as error:
@@ -123,8 +127,12 @@ async def register(
 
 
 @router.post("/logout", name="pages:logout")
-async def logout(request: Request) -> Response:
-    """Forgets the session in this browser (the token itself stays valid until it expires)."""
+async def logout(request: Request, ctx: Context) -> Response:
+    """Ends this browser's session (its token gets 401 everywhere from now on) and forgets the cookie."""
+    claims = session_claims(request, ctx.tokens)
+    if claims is not None:
+        with contextlib.suppress(NotAuthenticated):  # already ended: signing out again is no error
+            await sessions.sign_out(ctx, claims)
     response = _home()
     clear_session(response, request)
     return response

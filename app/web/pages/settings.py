@@ -1,14 +1,16 @@
-"""``/settings``: the signed-in visitor's picture, username, bio, email and password; downloading
-all of their data; deleting their account.
+"""``/settings``: the signed-in visitor's picture, username, bio, email and password; their
+sessions; downloading all of their data; deleting their account.
 
-A new password revokes every token issued before it (the service bumps the token version), this
-browser's session included, so the session cookie is replaced by the fresh token the service returns.
+A new password ends every other session of the visitor and keeps this browser's (the cookie gets the
+token the service returns, for the same session). The sessions list shows where they are signed in,
+each with "Sign out", plus "Sign out everywhere else"; ending this browser's own session signs it out.
 Deleting the account takes the current password (a wrong one counts as a failed sign-in), then
 signs this browser out and says so on the home page.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -17,11 +19,11 @@ from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
 from app.api.deps import Context
-from app.exceptions import InvalidInput, WrongPassword
+from app.exceptions import InvalidInput, NotAuthenticated, NotFound, WrongPassword
 from app.schemas.accounts import AccountDeletion, AccountExportResponse
 from app.schemas.users import UserUpdate
 from app.security.rate_limits import LoginThrottle
-from app.services import accounts, users
+from app.services import accounts, sessions, users
 from app.web import forms
 from app.web.cookies import clear_session, set_session
 from app.web.deps import MaybeVisitor, SignedIn, Visitor, page_context
@@ -35,8 +37,9 @@ Text = Annotated[str, Form()]
 FIELDS = ("image", "username", "bio", "email", "password")
 
 
-def _settings_page(
+async def _settings_page(
     request: Request,
+    ctx: Context,
     visitor: Visitor,
     values: dict[str, Any],
     errors: forms.FormErrors,
@@ -44,9 +47,24 @@ def _settings_page(
     delete_errors: forms.FormErrors | None = None,
 ) -> Response:
     context = page_context(
-        request, visitor, active="settings", values=values, errors=errors, delete_errors=delete_errors or {}
+        request,
+        visitor,
+        active="settings",
+        values=values,
+        errors=errors,
+        delete_errors=delete_errors or {},
+        sessions=await sessions.list_sessions(ctx, visitor.claims),
     )
     return render(request, "settings.html", context, status_code=status_code)
+
+
+def _signed_out(request: Request, notice: str | None = None) -> Response:
+    """To the home page, this browser signed out (its session has ended)."""
+    response = RedirectResponse("/", status_code=303)
+    clear_session(response, request)
+    if notice is not None:
+        set_notice(response, request, notice)
+    return response
 
 
 def _current_values(visitor: Visitor) -> dict[str, Any]:
@@ -60,8 +78,33 @@ def _current_values(visitor: Visitor) -> dict[str, Any]:
 
 
 @router.get("/settings", name="pages:settings")
-async def settings_page(request: Request, visitor: SignedIn) -> Response:
-    return _settings_page(request, visitor, _current_values(visitor), errors={}, status_code=200)
+async def settings_page(request: Request, ctx: Context, visitor: SignedIn) -> Response:
+    return await _settings_page(request, ctx, visitor, _current_values(visitor), errors={}, status_code=200)
+
+
+@router.post("/settings/sessions/{session_id}/end", name="pages:settings-end-session")
+async def end_session(request: Request, ctx: Context, visitor: MaybeVisitor, session_id: str) -> Response:
+    """Ends one session (its "Sign out" button); ending this browser's own signs this browser out."""
+    if visitor is None:
+        return sign_in_redirect(request, "/settings")
+    # Ended meanwhile (another tab, another device, this very session): done anyway.
+    with contextlib.suppress(NotFound, NotAuthenticated):
+        await sessions.end(ctx, visitor.claims, session_id)
+    if session_id == visitor.claims.session_id:
+        return _signed_out(request)
+    return RedirectResponse("/settings#sessions", status_code=303)
+
+
+@router.post("/settings/sessions/end-others", name="pages:settings-end-other-sessions")
+async def end_other_sessions(request: Request, ctx: Context, visitor: MaybeVisitor) -> Response:
+    """Ends every session but this browser's ("Sign out everywhere else")."""
+    if visitor is None:
+        return sign_in_redirect(request, "/settings")
+    try:
+        await sessions.end_others(ctx, visitor.claims)
+    except NotAuthenticated:  # this session ended meanwhile
+        return sign_in_redirect(request, "/settings")
+    return RedirectResponse("/settings#sessions", status_code=303)
 
 
 @router.get("/settings/export", name="pages:settings-export")
@@ -88,12 +131,11 @@ async def delete_my_account(
     except WrongPassword as error:
         errors = forms.from_service(error, shown=("password",))
     else:
-        response = RedirectResponse("/", status_code=303)
-        clear_session(response, request)
-        set_notice(response, request, "account-deleted")
-        return response
+        return _signed_out(request, "account-deleted")
     values = _current_values(visitor)
-    return _settings_page(request, visitor, values, errors={}, status_code=422, delete_errors=errors)
+    return await _settings_page(
+        request, ctx, visitor, values, errors={}, status_code=422, delete_errors=errors
+    )
 
 
 @router.post("/settings", name="pages:settings-submit")
@@ -120,4 +162,4 @@ async def update_settings(
         response = RedirectResponse(f"/profile/{quote(account.username, safe='')}", status_code=303)
         set_session(response, request, ctx.settings, account.token)
         return response
-    return _settings_page(request, visitor, values, errors, status_code=422)
+    return await _settings_page(request, ctx, visitor, values, errors, status_code=422)

@@ -37,6 +37,9 @@
       var data = JSON.parse(event.data);
       updateFavoriteCounts(data.slug, data.favoritesCount);
     });
+    source.addEventListener("article.deleted", function () {
+      source.close(); // gone for this reader (deleted or hidden): the server ends the stream too
+    });
     return source;
   }
 
