@@ -31,11 +31,19 @@ def _idle_before(ctx: AppContext, now: datetime) -> datetime:
     return now - timedelta(seconds=ctx.settings.jwt_lifetime_seconds) - IDLE_MARGIN
 
 
-async def start(ctx: AppContext, session: AsyncSession, user_id: int, client: domain.SignInClient) -> str:
+async def start(
+    ctx: AppContext,
+    session: AsyncSession,
+    user_id: int,
+    client: domain.SignInClient,
+    *,
+    new_user: bool = False,
+) -> str:
     """A new session of the user, in the sign-in's transaction; their sessions whose tokens have all
-    expired are forgotten on the way."""
+    expired are forgotten on the way (a ``new_user`` has none)."""
     now = utc_now()
-    await sessions.end_idle(session, user_id, used_before=_idle_before(ctx, now))
+    if not new_user:
+        await sessions.end_idle(session, user_id, used_before=_idle_before(ctx, now))
     session_id = await sessions.start(
         session, user_id=user_id, user_agent=client.user_agent, client_address=client.address, now=now
     )

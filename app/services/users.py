@@ -72,7 +72,7 @@ async def register(
             )
         except IntegrityError as error:  # a concurrent registration won the race
             raise _clash_error(error) from error
-        return _account(ctx, user, await sessions.start(ctx, session, user.id, client))
+        return _account(ctx, user, await sessions.start(ctx, session, user.id, client, new_user=True))
 
     return await ctx.db.write(work)
 

@@ -492,7 +492,8 @@ async def test_openapi_declares_429_on_every_write(client: httpx.AsyncClient) ->
         for method in operations
         if method in {"post", "put", "delete"}
     ]
-    assert len(writes) == 13  # the spec's 12, and DELETE /api/user (account deletion)
+    # the spec's 12, DELETE /api/user (account deletion), and the three that end sessions
+    assert len(writes) == 16
     assert all("429" in document["paths"][path][method]["responses"] for method, path in writes)
 
 

@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.counts import Count, current
 from app.db.models import Article, Comment, Favorite, Follow, Tag
-from app.db.models import Article as ArticleRow
-from app.services import articles as article_service
+from app.db.repositories import favorites as favorite_rows
 from app.services.context import AppContext
 from config import Settings
 from tests.concurrency.locks import wait_for_lock_waiters
@@ -266,22 +265,20 @@ async def test_favorites_racing_the_deletion_of_their_article_are_added_or_404_n
         assert await _favorited_total(client, reader["username"]) == (1, 1)
 
 
-async def test_a_favorite_whose_article_is_deleted_between_its_read_and_its_insert_is_404(
+async def test_a_favorite_whose_article_is_deleted_just_before_its_insert_is_404(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     author, reader = await register(client), await register(client)
     article = await create_article(client, author["token"])
-    find = article_service.find
+    favorite = favorite_rows.favorite
     deletions: list[httpx.Response] = []
 
-    async def find_then_delete(session: AsyncSession, slug: str, *, viewer_id: int | None) -> ArticleRow:
-        """The favorite's read, then the deletion, committed before the favorite's insert."""
-        found = await find(session, slug, viewer_id=viewer_id)
-        if viewer_id != found.author_id:  # the favorite's read, not the deletion's own
-            deletions.append(await client.delete(f"/api/articles/{slug}", headers=auth(author["token"])))
-        return found
+    async def delete_then_favorite(session: AsyncSession, *, user_id: int, slug: str) -> bool:
+        """The deletion, committed after the favorite's token check and before its insert."""
+        deletions.append(await client.delete(f"/api/articles/{slug}", headers=auth(author["token"])))
+        return await favorite(session, user_id=user_id, slug=slug)
 
-    monkeypatch.setattr(article_service, "find", find_then_delete)
+    monkeypatch.setattr(favorite_rows, "favorite", delete_then_favorite)
 
     answer = await client.post(f"/api/articles/{article['slug']}/favorite", headers=auth(reader["token"]))
 

@@ -54,7 +54,7 @@ async def login(
     name="users:logout",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=errors(401),
+    responses=errors(401, 429),
     summary="Log out: end the caller's session",
     description="Conduit extension. Ends the session the token was issued for: from now on that token "
     "gets 401 on every process. The caller's other sessions go on.",
@@ -82,7 +82,7 @@ async def list_sessions(ctx: Context, caller: Caller) -> SessionsResponse:
     name="users:end-session",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=errors(401, 404),
+    responses=errors(401, 404, 429),
     summary="End one of the current user's sessions",
     description="Conduit extension. Its token gets 401 from now on (the caller's own, if it is named). "
     "404 if the caller has no session with this id.",
@@ -96,7 +96,7 @@ async def end_session(session_id: Annotated[str, Path(alias="id")], ctx: Context
     name="users:end-other-sessions",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=errors(401),
+    responses=errors(401, 429),
     summary="End every other session of the current user",
     description="Conduit extension. Signs out everywhere else: every session but the caller's ends.",
 )
