@@ -19,6 +19,7 @@ from sqlalchemy import TextClause, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.counts import Count, current
+from app.db.folding import fold
 from app.db.models import Article, Comment, Favorite, Follow, Tag
 from app.db.repositories import favorites as favorite_rows
 from app.services.context import AppContext
@@ -212,6 +213,9 @@ async def _queued_behind_lock(
     ``first`` is queued on the row before any of ``then`` is sent, and all are let go at once. So
     each of ``then`` reaches the row while ``first`` holds it: the race, every time."""
     engine = context.db.engine
+    # Nothing left for the background folder to fold: it would queue on the locked row too (a user's
+    # or an article's counter), be counted as a waiter, and the count below would never match.
+    await fold(engine)
     async with engine.connect() as holder, engine.connect() as observer, holder.begin():
         await holder.execute(lock)
         tasks = [asyncio.create_task(first)]
