@@ -5,8 +5,9 @@ their sums to the bases, so a reader sees both changes or neither, and a total n
 *everything* visible, never a subset, keeps each base equal to a recount of committed rows, so the
 ``>= 0`` checks on the bases hold (a subset, e.g. one writer's -1 before another's +1, could break
 them). Hence one folder at a time: on PostgreSQL a fold first takes a transaction-level advisory
-lock without waiting, and a process that does not get it leaves the work to the one that did;
-SQLite has one writer at a time anyway (``BEGIN IMMEDIATE``).
+lock without waiting, and a process that does not get it leaves the work to the one that did
+(an explicit ``fold``, as tests and maintenance make, waits for it instead, so that nothing visible
+is left pending when it returns); SQLite has one writer at a time anyway (``BEGIN IMMEDIATE``).
 
 Each serving process runs one (started and stopped with the app): a fold at start, then every
 ``interval`` seconds when there is something to fold (a one-row look first, so an idle process
@@ -38,24 +39,26 @@ BACKGROUND = "conduit_background"
 FOLD_LOCK_KEY = 0x666F6C64
 
 
-async def fold(engine: AsyncEngine) -> int:
-    """Fold every visible delta into its base in one transaction; how many deltas were folded
-    (0 also when another process holds the fold lock)."""
+async def fold(engine: AsyncEngine, *, wait: bool = True) -> int:
+    """Fold every visible delta into its base in one transaction; how many deltas were folded.
+    ``wait``: for another process's fold to end first; otherwise leave the work to it (0)."""
     options = {BACKGROUND: True}
     if engine.dialect.name == "sqlite":
         options[SQLITE_BEGIN_IMMEDIATE] = True
     async with engine.connect() as plain:
         connection = await plain.execution_options(**options)
         async with connection.begin():
-            return await _fold_in(connection)
+            return await _fold_in(connection, wait=wait)
 
 
-async def _fold_in(connection: AsyncConnection) -> int:
+async def _fold_in(connection: AsyncConnection, *, wait: bool) -> int:
     if connection.dialect.name == "postgresql":
-        lock = text("SELECT pg_try_advisory_xact_lock(:key)")
-        locked = await connection.scalar(lock, {"key": FOLD_LOCK_KEY})
-        if not locked:
-            return 0
+        if wait:
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FOLD_LOCK_KEY})
+        else:
+            lock = text("SELECT pg_try_advisory_xact_lock(:key)")
+            if not await connection.scalar(lock, {"key": FOLD_LOCK_KEY}):
+                return 0
     gone = await connection.execute(
         delete(count_deltas).returning(count_deltas.c.kind, count_deltas.c.target_id, count_deltas.c.delta)
     )
@@ -115,6 +118,6 @@ class CounterFolder:
     async def _fold_logged(self) -> None:
         try:
             if await anything_to_fold(self._engine):
-                await fold(self._engine)
+                await fold(self._engine, wait=False)
         except Exception:  # tried again at the next tick; the deltas stay until a fold commits
             logger.warning("folding the counters failed; trying again later", exc_info=True)

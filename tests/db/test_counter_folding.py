@@ -95,8 +95,8 @@ async def test_folds_at_once_fold_each_delta_once(client: httpx.AsyncClient, con
         reader = await register(client)
         await client.post(f"/api/articles/{slug}/favorite", headers=auth(reader["token"]))
 
-    # One holds the fold lock; the others leave the work to it and fold nothing.
-    await asyncio.gather(*(fold(context.db.engine) for _ in range(4)))
+    # One holds the fold lock; the others (the background folder's way) leave the work to it.
+    await asyncio.gather(*(fold(context.db.engine, wait=False) for _ in range(4)))
 
     assert await _pending(context) == 0
     assert await _base(context, slug) == await _shown(client, slug) == 5  # each delta folded once
