@@ -14,10 +14,10 @@ import asyncio
 import statistics
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
+from app.bench.wrk import LoadResult
 from app.events.postgres import asyncpg_dsn
 
 GIVE_UP_AFTER_SECONDS = 10  # undoing a favorite that keeps failing
@@ -36,19 +36,6 @@ _SQLITE_DELETE = "DELETE FROM favorites WHERE user_id = ? AND article_id = ?"
 
 Toggle = Callable[[bool], Awaitable[None]]  # True: insert, False: delete; committed on return
 Opened = tuple[list[Toggle], Callable[[], Awaitable[None]]]  # one toggle per pair, and a close
-
-
-@dataclass(frozen=True, slots=True)
-class CeilingResult:
-    requests: int
-    seconds: float
-    errors: int
-    p50_ms: float
-    p99_ms: float
-
-    @property
-    def per_second(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
 
 
 async def _postgres_toggles(url: str, pairs: list[tuple[int, int]]) -> Opened:
@@ -100,7 +87,7 @@ async def _sqlite_toggles(url: str, pairs: list[tuple[int, int]]) -> Opened:
     return toggles, close
 
 
-async def _measure(database_url: str, pairs: list[tuple[int, int]], seconds: float) -> CeilingResult:
+async def _measure(database_url: str, pairs: list[tuple[int, int]], seconds: float) -> LoadResult:
     sqlite = database_url.startswith("sqlite")
     toggles, close = await (_sqlite_toggles if sqlite else _postgres_toggles)(database_url, pairs)
     latencies: list[float] = []
@@ -128,7 +115,7 @@ async def _measure(database_url: str, pairs: list[tuple[int, int]], seconds: flo
         await close()
     elapsed = time.monotonic() - started
     quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return CeilingResult(
+    return LoadResult(
         requests=len(latencies),
         seconds=elapsed,
         errors=errors,
@@ -137,6 +124,6 @@ async def _measure(database_url: str, pairs: list[tuple[int, int]], seconds: flo
     )
 
 
-def measure(database_url: str, pairs: list[tuple[int, int]], seconds: float) -> CeilingResult:
+def measure(database_url: str, pairs: list[tuple[int, int]], seconds: float) -> LoadResult:
     """Toggle a favorite for each (user id, article id) at once for ``seconds``."""
     return asyncio.run(_measure(database_url, pairs, seconds))
