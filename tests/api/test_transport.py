@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -27,7 +28,11 @@ from config import load_settings
 from tests.conftest import make_settings
 from tests.helpers import auth, register
 
-SPEC = Path("/work/shared/realworld/openapi.yml")
+# The RealWorld contract beside the clone (../shared/realworld), or where REALWORLD_DIR says.
+REALWORLD = Path(
+    os.environ.get("REALWORLD_DIR", Path(__file__).resolve().parents[2].parent / "shared" / "realworld")
+)
+SPEC = REALWORLD / "openapi.yml"
 BODY_LIMIT = 1024  # the smallest limit the settings accept
 ALLOWED_ORIGIN = "https://app.example.com"
 OTHER_ORIGIN = "https://evil.example.net"
@@ -394,6 +399,7 @@ async def test_without_configured_origins_no_origin_is_allowed(sqlite_url: str) 
 
 
 def _spec_operations() -> set[tuple[str, str]]:
+    assert SPEC.is_file(), f"the RealWorld contract is missing: {SPEC} (set REALWORLD_DIR)"
     spec = yaml.safe_load(SPEC.read_text())
     return {
         ("/api" + path, method)
