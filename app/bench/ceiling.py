@@ -49,19 +49,15 @@ def create_app() -> object:
     return app
 
 
-def main() -> None:
+def serve(factory: str, arguments: argparse.Namespace) -> None:
+    """Serve an app ``factory`` (``module:function``) as ``conduit serve`` serves Conduit, on the
+    loopback port and with the workers the command line gave (``--port``, ``--workers``)."""
     import uvicorn  # noqa: PLC0415
 
     from app.cli import SERVER_OPTIONS  # noqa: PLC0415 - app.cli imports app.bench.commands, which imports us
 
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--size", type=int, required=True)
-    arguments = parser.parse_args()
-    os.environ[SIZE_VARIABLE] = str(arguments.size)
     uvicorn.run(
-        "app.bench.ceiling:create_app",
+        factory,
         factory=True,
         host="127.0.0.1",
         port=arguments.port,
@@ -69,6 +65,21 @@ def main() -> None:
         log_level="warning",
         **SERVER_OPTIONS,
     )
+
+
+def server_arguments(description: str | None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    return parser
+
+
+def main() -> None:
+    parser = server_arguments(__doc__)
+    parser.add_argument("--size", type=int, required=True)
+    arguments = parser.parse_args()
+    os.environ[SIZE_VARIABLE] = str(arguments.size)
+    serve("app.bench.ceiling:create_app", arguments)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ run's server with the options Conduit gets, like the ceiling:
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 from collections.abc import Awaitable, Callable
@@ -20,6 +19,8 @@ from typing import Any
 
 import orjson
 from starlette.types import Receive, Scope, Send
+
+from app.bench.ceiling import serve, server_arguments
 
 STATEMENTS_VARIABLE = "BENCH_DATA_STATEMENTS"
 DATABASE_VARIABLE = "BENCH_DATA_DATABASE_URL"
@@ -108,23 +109,7 @@ def create_app() -> object:
 
 
 def main() -> None:
-    import uvicorn  # noqa: PLC0415
-
-    from app.cli import SERVER_OPTIONS  # noqa: PLC0415 - app.cli imports app.bench.commands
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--workers", type=int, default=1)
-    arguments = parser.parse_args()
-    uvicorn.run(
-        "app.bench.data_ceiling:create_app",
-        factory=True,
-        host="127.0.0.1",
-        port=arguments.port,
-        workers=arguments.workers,
-        log_level="warning",
-        **SERVER_OPTIONS,
-    )
+    serve("app.bench.data_ceiling:create_app", server_arguments(__doc__).parse_args())
 
 
 if __name__ == "__main__":
